@@ -1,0 +1,29 @@
+// Runs tap and ends with the plain line CI reads (`N passed, N failed`), keeping tap's exit status.
+// Extra arguments go to tap (e.g. a single test file).
+import { spawn } from 'node:child_process'
+
+const child = spawn('npx', ['tap', ...process.argv.slice(2)], { stdio: ['inherit', 'pipe', 'inherit'] })
+let buffered = ''
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk)
+  buffered += chunk.toString('utf8')
+  const lines = buffered.split('\n')
+  buffered = lines.pop() ?? ''
+  for (const line of lines) count(line)
+})
+// tap closes with "# { total: N, pass: N, fail: N, skip: N, todo: N }", counting leaf assertions.
+let summary = null
+function count(line) {
+  const m = /^# \{ total: (\d+), pass: (\d+)(.*)\}/.exec(line)
+  if (!m) return
+  const rest = m[3] ?? ''
+  const num = (k) => Number(new RegExp(`${k}: (\\d+)`).exec(rest)?.[1] ?? 0)
+  summary = { pass: Number(m[2]), fail: num('fail'), skip: num('skip') + num('todo') }
+}
+child.on('close', (code) => {
+  if (buffered) count(buffered)
+  if (!summary) summary = { pass: 0, fail: 1, skip: 0 }
+  if (code && summary.fail === 0) summary.fail = 1
+  console.log(`${summary.pass} passed, ${summary.fail} failed${summary.skip ? `, ${summary.skip} skipped` : ''}`)
+  process.exit(code ?? 1)
+})
