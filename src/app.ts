@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Deps } from './deps.ts'
+import { isTimeZone } from './config.ts'
+import { createLogger } from './logger.ts'
+import authPlugin from './plugins/auth.ts'
+import idempotencyPlugin from './plugins/idempotency.ts'
+import openapiPlugin from './plugins/openapi.ts'
+import problemDetails from './plugins/problem-details.ts'
+import { systemRoutes } from './modules/system/system.routes.ts'
+import { authRoutes } from './modules/auth/auth.routes.ts'
+import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
+import pkg from '../package.json' with { type: 'json' }
+
+export interface AppOptions {
+  deps: Omit<Deps, 'log'>
+  /** Health details beyond the database: set by server.ts (SMTP, scheduler). */
+  readiness?: () => Promise<Record<string, boolean>>
+  logger?: Logger
+}
+
+function makeAjv(coerce: boolean) {
+  // Bodies are not coerced ("1" is not a number) and unknown fields are rejected by each
+  // body schema; query strings and params are text by nature, so they are coerced.
+  const ajv = new Ajv({
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: true,
+    strict: false,
+  })
+  addFormats.default(ajv)
+  ajv.addFormat('iana-time-zone', { type: 'string', validate: isTimeZone })
+  return ajv
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config } = opts.deps
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL)
+  const app = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: { headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 60_000) },
+    forceCloseConnections: 'idle',
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID()
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: {} },
+  })
+  const bodyAjv = makeAjv(false)
+  const textAjv = makeAjv(true)
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as never,
+  )
+
+  const deps: Deps = { ...opts.deps, log: app.log }
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(problemDetails)
+  await app.register(openapiPlugin, { version: pkg.version, serverUrl: config.PUBLIC_URL })
+  await app.register(authPlugin, { deps })
+  await app.register(idempotencyPlugin, { deps })
+
+  // Every module, listed explicitly.
+  await app.register(systemRoutes, { deps, readiness: opts.readiness })
+  await app.register(authRoutes, { deps })
+  await app.register(organizationRoutes, { deps })
+
+  return app
+}

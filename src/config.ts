@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { type Static, Type } from 'typebox'
+import { Value } from 'typebox/value'
+
+/**
+ * Every setting the service reads, in one schema. This module is the only reader of
+ * `process.env`; everything else receives a `Config`. Behaviour is switched by explicit
+ * settings, never by NODE_ENV, and there are no insecure default secrets: without
+ * DATABASE_URL (embedded mode) a JWT secret is generated once and kept in the data
+ * directory (see `src/db/client.ts`); with DATABASE_URL, JWT_SECRET is required.
+ */
+const LogLevel = Type.Unsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>({
+  type: 'string',
+  enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  default: 'info',
+})
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  LOG_LEVEL: LogLevel,
+
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** A previous secret still accepted for verification while tokens signed with it expire. */
+  JWT_SECRET_PREVIOUS: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86_400 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 2_592_000, minimum: 3600, maximum: 31_536_000 }),
+
+  SMTP_ENABLED: Type.Boolean({ default: true }),
+  SMTP_HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  SMTP_PORT: Type.Integer({ default: 2525, minimum: 0, maximum: 65535 }),
+
+  SCHEDULER_ENABLED: Type.Boolean({ default: true }),
+
+  DEFAULT_TIME_ZONE: Type.String({ default: 'Europe/Sofia', minLength: 1 }),
+  DEFAULT_LOCALE: Type.String({ default: 'en', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' }),
+
+  BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000 }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+
+  LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: Type.Integer({ default: 5, minimum: 1 }),
+  LOGIN_MAX_ATTEMPTS_PER_ADDRESS: Type.Integer({ default: 20, minimum: 1 }),
+  LOGIN_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+  /** Trust X-Forwarded-For from a proxy in front of the service (for per-address login limits). */
+  TRUST_PROXY: Type.Boolean({ default: false }),
+})
+
+export type Config = Static<typeof ConfigSchema> & {
+  /** Resolved: JWT_SECRET or the one kept in the data directory. */
+  jwtSecrets: string[]
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const known = new Set(Object.keys(ConfigSchema.properties))
+
+/** Reads and validates settings. Unknown DESKLEDGER-free variables are ignored (the environment has many). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Omit<Config, 'jwtSecrets'> {
+  const raw: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(env)) if (known.has(k) && v !== undefined && v !== '') raw[k] = v
+  const withDefaults = Value.Default(ConfigSchema, raw)
+  const converted = Value.Convert(ConfigSchema, withDefaults)
+  const problems = [...Value.Errors(ConfigSchema, converted)].map((e) => {
+    const name = e.instancePath.replace(/^\//, '') || Object.keys(e.params ?? {}).join(',')
+    const shown = name && name in raw && !/SECRET|URL/.test(name) ? ` (got ${JSON.stringify(raw[name])})` : ''
+    return `${name}: ${e.message}${shown}`
+  })
+  const cfg = converted as Static<typeof ConfigSchema>
+  if (problems.length === 0) {
+    if (!isTimeZone(cfg.DEFAULT_TIME_ZONE)) problems.push(`DEFAULT_TIME_ZONE: unknown IANA time zone "${cfg.DEFAULT_TIME_ZONE}"`)
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return { ...cfg, DATA_DIR: path.resolve(cfg.DATA_DIR) }
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Loads `.env` from the working directory when present; real environment variables win. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) {
+    const before = { ...process.env }
+    process.loadEnvFile(file)
+    Object.assign(process.env, before)
+  }
+}

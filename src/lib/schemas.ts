@@ -1,0 +1,57 @@
+import { type TObject, type TProperties, type TSchema, Type } from 'typebox'
+import { DEFAULT_LIMIT, MAX_LIMIT } from './pagination.ts'
+
+/** Shared TypeBox primitives, so every route says "a uuid", "an email" or "a time zone" the same way. */
+export const Uuid = (o: object = {}) => Type.String({ format: 'uuid', ...o })
+export const Email = (o: object = {}) => Type.String({ format: 'email', maxLength: 254, ...o })
+export const TimeZone = (o: object = {}) =>
+  Type.String({ format: 'iana-time-zone', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Sofia', ...o })
+export const Locale = (o: object = {}) =>
+  Type.String({ pattern: '^[a-z]{2,3}(-[A-Z]{2})?$', description: 'BCP 47 language tag, e.g. bg or en-GB', ...o })
+export const DateTime = (o: object = {}) => Type.String({ format: 'date-time', ...o })
+export const Name = (o: object = {}) => Type.String({ minLength: 1, maxLength: 200, ...o })
+export const ShortText = (o: object = {}) => Type.String({ maxLength: 200, ...o })
+export const LongText = (o: object = {}) => Type.String({ maxLength: 10_000, ...o })
+export const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
+export const Tag = (o: object = {}) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\s,]+( [^\\s,]+)*$', ...o })
+
+/** A request body object that rejects unknown fields (mass assignment) with a 400. */
+export const Body = <P extends TProperties>(props: P, o: object = {}) => Type.Object(props, { additionalProperties: false, ...o })
+
+/** A PATCH body: every field optional, unknown fields still rejected, at least one field. */
+export const PatchBody = <P extends TProperties>(obj: TObject<P>) =>
+  Type.Partial(Type.Object(obj.properties), { additionalProperties: false, minProperties: 1 })
+
+export const IdParams = Type.Object({ id: Uuid() }, { additionalProperties: false })
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'opaque cursor from a previous page' })),
+}
+
+export const ListOf = <T extends TSchema>(item: T) =>
+  Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+
+export const FieldErrorSchema = Type.Object({
+  in: Type.String(),
+  field: Type.String(),
+  message: Type.String(),
+})
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    instance: Type.Optional(Type.String()),
+    requestId: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(FieldErrorSchema)),
+  },
+  { description: 'RFC 9457 problem details', additionalProperties: true },
+)
+
+/** A closed set of strings, shown as an `enum` in OpenAPI. */
+export const StringEnum = <const T extends readonly string[]>(values: T, o: object = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...o })

@@ -1,0 +1,100 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import type { Deps } from '../../deps.ts'
+import { errorResponses, IdempotencyHeader, NoContent } from '../../plugins/conventions.ts'
+import { ANY_PRINCIPAL } from '../access.ts'
+import { Agent } from '../agents/agents.schemas.ts'
+import { BootstrapBody, LoginBody, Me, RefreshBody, TokenPairSchema } from './auth.schemas.ts'
+import * as service from './auth.service.ts'
+import { bootstrapFirstAdmin } from './bootstrap.service.ts'
+
+export async function authRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['auth']
+  const sign = (claims: service.AccessClaims) => fastify.jwt.sign(claims, { iat: Math.floor(deps.clock.now().getTime() / 1000) } as never)
+
+  app.post(
+    '/v1/auth/login',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        operationId: 'login',
+        summary: 'Log in as an agent: an access token and a refresh token',
+        description: 'Throttled per account and per client address (429 with Retry-After).',
+        body: LoginBody,
+        response: { 200: TokenPairSchema, ...errorResponses },
+      },
+    },
+    async (request) => service.login(deps, sign, { ...request.body, ip: request.ip }),
+  )
+
+  app.post(
+    '/v1/auth/refresh',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        operationId: 'refreshToken',
+        summary: 'Exchange a refresh token for a new pair (the old one stops working)',
+        body: RefreshBody,
+        response: { 200: TokenPairSchema, ...errorResponses },
+      },
+    },
+    async (request) => service.refresh(deps, sign, request.body.refreshToken),
+  )
+
+  app.post(
+    '/v1/auth/logout',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        operationId: 'logout',
+        summary: 'Revoke a refresh token and every token rotated from it',
+        body: RefreshBody,
+        response: { 204: NoContent, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await service.logout(deps, request.body.refreshToken)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.get(
+    '/v1/auth/me',
+    {
+      config: { auth: ANY_PRINCIPAL },
+      schema: { tags, operationId: 'getMe', summary: 'Who the credentials belong to', response: { 200: Me, ...errorResponses } },
+    },
+    async (request) => {
+      const p = request.principal!
+      return {
+        kind: p.kind,
+        id: p.id,
+        name: p.name,
+        ...(p.kind === 'agent' ? { role: p.role } : {}),
+        ...(p.kind === 'apiKey' ? { scopes: [...p.scopes] } : {}),
+        ...(p.kind === 'contact' ? { organizationId: p.organizationId } : {}),
+      }
+    },
+  )
+
+  app.post(
+    '/v1/bootstrap',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['system'],
+        operationId: 'bootstrapFirstAdmin',
+        summary: 'Create the first admin with the one-time token from the data directory',
+        description: 'Works once, while no agent exists. The token is in `DATA_DIR/bootstrap-token` (see the README).',
+        headers: IdempotencyHeader,
+        body: BootstrapBody,
+        response: { 201: Agent, ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await bootstrapFirstAdmin(deps, request.body)),
+  )
+}

@@ -1,0 +1,72 @@
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Deps } from '../deps.ts'
+import { AppError } from '../lib/errors.ts'
+import { type AccessRule, checkAccess, type Principal } from '../lib/principal.ts'
+import { type AccessClaims, looksLikeApiKey, principalFromApiKey, principalFromClaims } from '../modules/auth/auth.service.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route. `'public'` for the few open ones; every other route names its rule. */
+    auth?: AccessRule | 'public'
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+/** HS256 only: a token naming another algorithm (including `none`) is refused. */
+export const JWT_ALGORITHM = 'HS256'
+
+/**
+ * Authentication and authorization for every route, in one onRequest hook. A route that
+ * declares no rule fails at start-up, so no endpoint can ship unguarded by omission.
+ */
+export default fp(
+  async (app: FastifyInstance, opts: { deps: Deps }) => {
+    const { deps } = opts
+    await app.register(fastifyJwt, {
+      secret: deps.config.jwtSecrets[0]!,
+      sign: { algorithm: JWT_ALGORITHM, expiresIn: deps.config.ACCESS_TOKEN_TTL_SECONDS },
+      verify: { algorithms: [JWT_ALGORITHM], requiredClaims: ['exp', 'iat', 'sub'], clockTimestamp: undefined },
+    })
+    app.decorateRequest('principal', null)
+
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/docs')) {
+        route.config = { ...route.config, auth: 'public' }
+        return
+      }
+      const auth = (route.config as { auth?: unknown } | undefined)?.auth
+      if (!auth) throw new Error(`route ${route.method} ${route.url} declares no access rule (config.auth)`)
+      if (auth !== 'public') {
+        route.schema = { ...route.schema, security: [{ bearerAuth: [] }] }
+      }
+    })
+
+    app.addHook('onRequest', async (request) => {
+      const rule = request.routeOptions.config.auth
+      const header = request.headers.authorization
+      if (rule === 'public' || rule === undefined) return
+      if (!header) throw new AppError('UNAUTHENTICATED', 'send Authorization: Bearer <access token or API key>')
+      const m = /^Bearer ([^\s]+)$/i.exec(header)
+      if (!m) throw new AppError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"')
+      const token = m[1]!
+      if (looksLikeApiKey(token)) {
+        request.principal = await principalFromApiKey(deps, token)
+      } else {
+        let claims: Partial<AccessClaims>
+        try {
+          claims = app.jwt.verify<Partial<AccessClaims>>(token, { clockTimestamp: deps.clock.now().getTime() })
+        } catch (e) {
+          const expired = (e as { code?: string }).code === 'FAST_JWT_EXPIRED'
+          throw new AppError('INVALID_TOKEN', expired ? 'the access token has expired; refresh it' : 'the access token is not valid')
+        }
+        request.principal = await principalFromClaims(deps, claims)
+      }
+      checkAccess(request.principal, rule)
+    })
+  },
+  { name: 'auth' },
+)

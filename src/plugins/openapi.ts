@@ -1,0 +1,46 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+export const API_TAGS = [
+  { name: 'system', description: 'Health, readiness and the first admin' },
+  { name: 'auth', description: 'Agent login, token refresh and API keys' },
+  { name: 'organizations', description: 'Customer companies' },
+  { name: 'sites', description: 'An organization\'s locations' },
+  { name: 'equipment', description: 'An organization\'s assets' },
+  { name: 'contacts', description: 'People of an organization; authorized ones may open tickets' },
+  { name: 'agents', description: 'People of the support provider' },
+  { name: 'teams', description: 'Agents alerted together' },
+]
+
+export default fp(
+  async (app: FastifyInstance, opts: { version: string; serverUrl?: string }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'deskledger API',
+          version: opts.version,
+          description:
+            'Headless service desk for software support under contract. Errors are RFC 9457 problem details; ' +
+            'lists are keyset-paginated (`limit`, `cursor` → `nextCursor`); single resources carry an `ETag` and ' +
+            'updates honour `If-Match`; every POST honours `Idempotency-Key`.',
+        },
+        servers: opts.serverUrl ? [{ url: opts.serverUrl }] : [],
+        tags: API_TAGS,
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'An agent access token (JWT from POST /v1/auth/login) or an API key (`dlk_…`).',
+            },
+          },
+        },
+      },
+    })
+    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } })
+  },
+  { name: 'openapi' },
+)

@@ -1,0 +1,82 @@
+import { ConfigError, loadConfig, loadDotEnv } from './config.ts'
+import { buildApp } from './app.ts'
+import { DataDirInUseError, openDatabase, resolveJwtSecrets } from './db/client.ts'
+import { runMigrations } from './db/migrate.ts'
+import { systemClock } from './lib/clock.ts'
+import { createLogger } from './logger.ts'
+import { ensureBootstrapToken } from './modules/auth/bootstrap.service.ts'
+
+/**
+ * Process entry: configuration → database (migrated under an advisory lock) → HTTP, SMTP
+ * listener and scheduler → graceful shutdown on SIGTERM/SIGINT.
+ */
+async function main() {
+  loadDotEnv()
+  let base: ReturnType<typeof loadConfig>
+  try {
+    base = loadConfig()
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`deskledger: ${e.message}`)
+      process.exit(78)
+    }
+    throw e
+  }
+  const log = createLogger(base.LOG_LEVEL)
+  let jwtSecrets: string[]
+  try {
+    jwtSecrets = resolveJwtSecrets(base)
+  } catch (e) {
+    console.error(`deskledger: invalid configuration:\n  ${(e as Error).message}`)
+    process.exit(78)
+  }
+  const config = { ...base, jwtSecrets }
+
+  let database: Awaited<ReturnType<typeof openDatabase>>
+  try {
+    database = await openDatabase(config)
+  } catch (e) {
+    if (e instanceof DataDirInUseError) {
+      console.error(`deskledger: ${e.message}`)
+      process.exit(75)
+    }
+    throw e
+  }
+  await runMigrations(database)
+  log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined }, 'database ready')
+
+  const deps = { db: database.db, config, clock: systemClock }
+  const app = await buildApp({ deps, logger: log })
+
+  const bootstrapFile = await ensureBootstrapToken(deps)
+  if (bootstrapFile) {
+    log.warn({ file: bootstrapFile }, 'no agent exists yet: create the first admin with POST /v1/bootstrap and the token in this file (see README)')
+  }
+
+  await app.listen({ host: config.HOST, port: config.PORT })
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long; exiting')
+      process.exit(1)
+    }, config.SHUTDOWN_TIMEOUT_MS)
+    timer.unref()
+    try {
+      await app.close()
+      await database.close()
+      log.info('stopped')
+      process.exit(0)
+    } catch (err) {
+      log.error({ err }, 'error during shutdown')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+await main()
