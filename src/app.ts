@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
@@ -13,7 +14,6 @@ import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
-import pkg from '../package.json' with { type: 'json' }
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -36,6 +36,9 @@ function makeAjv(coerce: boolean) {
   ajv.addFormat('iana-time-zone', { type: 'string', validate: isTimeZone })
   return ajv
 }
+
+// Read at run time so src/ (tsx) and dist/ (node) both find it one level up.
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
 
