@@ -14,12 +14,23 @@ const MINUTE = 60_000
 
 export class NaiveBusinessCalendar {
   private readonly fmt: Intl.DateTimeFormat
-  private readonly spec: BusinessCalendarSpec
+  /** ISO weekday → [start, end) minute pairs */
+  private readonly weekly: Array<Array<[number, number]>>
+  private readonly holidays: Set<string>
+  private readonly recurring: Set<string>
+  private readonly overrides: Map<string, Array<[number, number]>>
 
   constructor(spec: BusinessCalendarSpec) {
     if (validateCalendarSpec(spec).length > 0) throw new Error('invalid calendar')
-    this.spec = spec
+    const minutes = (iv: { start: string; end: string }): [number, number] => [
+      parseHhMm(iv.start, false) ?? 0,
+      parseHhMm(iv.end, true) ?? 0,
+    ]
     this.fmt = zoneFormatter(spec.timeZone)
+    this.weekly = [0, 1, 2, 3, 4, 5, 6, 7].map((d) => spec.weekly.filter((w) => w.day === d).map(minutes))
+    this.holidays = new Set((spec.holidays ?? []).map((h) => h.date))
+    this.recurring = new Set((spec.recurringHolidays ?? []).map((h) => `${h.month}-${h.day}`))
+    this.overrides = new Map((spec.overrides ?? []).map((o) => [o.date, o.intervals.map(minutes)]))
   }
 
   isBusinessTime(instant: Instant): boolean {
@@ -36,24 +47,13 @@ export class NaiveBusinessCalendar {
       else if (p.type === 'minute') minute += Number(p.value)
     }
     const date = `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`
-    const override = this.spec.overrides?.find((o) => o.date === date)
-    let intervals: ReadonlyArray<{ start: string; end: string }>
-    if (override !== undefined) intervals = override.intervals
-    else if (
-      this.spec.holidays?.some((h) => h.date === date) ||
-      this.spec.recurringHolidays?.some((h) => h.month === mo && h.day === d)
-    )
-      intervals = []
-    else {
+    let intervals = this.overrides.get(date)
+    if (intervals === undefined) {
+      if (this.holidays.has(date) || this.recurring.has(`${mo}-${d}`)) return false
       const dow = new Date(Date.UTC(y, mo - 1, d)).getUTCDay()
-      const iso = dow === 0 ? 7 : dow
-      intervals = this.spec.weekly.filter((w) => w.day === iso)
+      intervals = this.weekly[dow === 0 ? 7 : dow] ?? []
     }
-    return intervals.some((iv) => {
-      const s = parseHhMm(iv.start, false) ?? 0
-      const e = parseHhMm(iv.end, true) ?? 0
-      return s <= minute && minute < e
-    })
+    return intervals.some(([s, e]) => s <= minute && minute < e)
   }
 
   /** Same contract as the fast `addBusinessSeconds`, by stepping minute by minute. */
