@@ -1,0 +1,106 @@
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { buildApp } from '../../src/app.ts'
+import { createLogger } from '../../src/logger.ts'
+import { systemClock } from '../../src/lib/clock.ts'
+import { AppError } from '../../src/lib/errors.ts'
+import { openTestDatabase } from '../helpers/database.ts'
+import { testConfig } from '../helpers/build-test-app.ts'
+
+t.test('cross-cutting HTTP behaviour', async (t) => {
+  const database = await openTestDatabase()
+  const lines: string[] = []
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(chunk.toString())
+      cb()
+    },
+  })
+  const app = await buildApp({
+    deps: { db: database.db, config: testConfig(), clock: systemClock },
+    logger: createLogger('info', sink),
+  })
+  // Routes that fail on purpose, added before ready like any module would be.
+  app.get('/test/boom', { config: { auth: 'public' } }, async () => {
+    throw new Error('relation "secret_table" does not exist at SELECT password FROM agents')
+  })
+  app.get('/test/sqlstate', { config: { auth: 'public' } }, async () => {
+    throw Object.assign(new Error('duplicate key value violates unique constraint "x"'), { code: '23505', constraint: 'x' })
+  })
+  app.get('/test/wrapped-sqlstate', { config: { auth: 'public' } }, async () => {
+    throw Object.assign(new Error('Failed query: insert …'), { cause: Object.assign(new Error('deadlock'), { code: '40P01' }) })
+  })
+  app.get('/test/coded', { config: { auth: 'public' } }, async () => {
+    throw new AppError('CONFLICT', 'the ticket is closed', { errors: [{ in: 'body', field: 'state', message: 'is closed' }] })
+  })
+  await app.ready()
+  t.teardown(async () => {
+    await app.close()
+    await database.close()
+  })
+
+  t.test('an unexpected error is a bare 500 with the request id; details only in the log', async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/test/boom', headers: { 'x-request-id': 'req-abc-123' } })
+    t.equal(res.statusCode, 500)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.equal(res.headers['x-request-id'], 'req-abc-123')
+    const body = res.json()
+    t.match(body, { status: 500, code: 'INTERNAL', requestId: 'req-abc-123' })
+    t.notMatch(res.body, /secret_table|SELECT|password|at /)
+    const logged = lines.find((l) => l.includes('unhandled error'))
+    t.ok(logged, 'logged')
+    t.match(logged, /"reqId":"req-abc-123"/)
+    t.match(logged, /secret_table/, 'the log keeps the cause')
+  })
+
+  t.test('database errors map by SQLSTATE, even when wrapped', async (t) => {
+    const dup = await app.inject({ method: 'GET', url: '/test/sqlstate' })
+    t.equal(dup.statusCode, 409)
+    t.equal(dup.json().code, 'DUPLICATE')
+    t.notMatch(dup.body, /violates/)
+    const busy = await app.inject({ method: 'GET', url: '/test/wrapped-sqlstate' })
+    t.equal(busy.statusCode, 503)
+    t.equal(busy.headers['retry-after'], '1')
+  })
+
+  t.test('coded errors keep their fields', async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/test/coded' })
+    t.match(res.json(), { status: 409, code: 'CONFLICT', detail: 'the ticket is closed', errors: [{ field: 'state' }], type: '/problems/conflict' })
+  })
+
+  t.test('unknown routes are 404 problems', async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/v1/nothing-here' })
+    t.equal(res.statusCode, 404)
+    t.match(res.json(), { code: 'ROUTE_NOT_FOUND', instance: '/v1/nothing-here' })
+  })
+
+  t.test('a malformed request id is replaced, not echoed', async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'bad id with spaces <script>' } })
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  })
+
+  t.test('the docs UI and the OpenAPI document are served', async (t) => {
+    const doc = await app.inject({ method: 'GET', url: '/docs/json' })
+    t.equal(doc.statusCode, 200)
+    t.equal(doc.json().openapi, '3.1.0')
+    const ui = await app.inject({ method: 'GET', url: '/docs' })
+    t.ok([200, 302].includes(ui.statusCode))
+  })
+
+  t.test('every route has an operationId, a summary, tags and a security rule or is public', async (t) => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[] }>>
+    }
+    const ids = new Set<string>()
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path.startsWith('/test/')) continue
+      for (const [method, op] of Object.entries(ops)) {
+        t.ok(op.operationId, `${method} ${path} has an operationId`)
+        t.ok(op.summary, `${method} ${path} has a summary`)
+        t.ok(op.tags?.length, `${method} ${path} has tags`)
+        t.notOk(ids.has(op.operationId!), `${op.operationId} is unique`)
+        ids.add(op.operationId!)
+      }
+    }
+  })
+})
