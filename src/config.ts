@@ -38,6 +38,14 @@ export const ConfigSchema = Type.Object({
 
   SCHEDULER_ENABLED: Type.Boolean({ default: true }),
 
+  /** Outbound mail relay, e.g. smtp://user:pass@relay:587; unset → mail is written to DATA_DIR/outbound-mail. */
+  MAIL_RELAY_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ default: 'deskledger <desk@localhost>', minLength: 3 }),
+  OUTBOX_ENABLED: Type.Boolean({ default: true }),
+  OUTBOX_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
+  OUTBOX_BATCH_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 500 }),
+  OUTBOX_MAX_ATTEMPTS: Type.Integer({ default: 12, minimum: 1, maximum: 100 }),
+
   DEFAULT_TIME_ZONE: Type.String({ default: 'Europe/Sofia', minLength: 1 }),
   DEFAULT_LOCALE: Type.String({ default: 'en', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' }),
 

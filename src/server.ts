@@ -5,6 +5,8 @@ import { runMigrations } from './db/migrate.ts'
 import { systemClock } from './lib/clock.ts'
 import { createLogger } from './logger.ts'
 import { ensureBootstrapToken } from './modules/auth/bootstrap.service.ts'
+import { createMailHandler } from './modules/mail/mail-transport.ts'
+import { startDispatcher } from './modules/outbox/outbox.service.ts'
 
 /**
  * Process entry: configuration → database (migrated under an advisory lock) → HTTP, SMTP
@@ -55,6 +57,9 @@ async function main() {
 
   await app.listen({ host: config.HOST, port: config.PORT })
 
+  const mail = createMailHandler(config)
+  const dispatcher = config.OUTBOX_ENABLED ? startDispatcher({ ...deps, log: app.log }, { mail }) : undefined
+
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -67,6 +72,8 @@ async function main() {
     timer.unref()
     try {
       await app.close()
+      await dispatcher?.stop()
+      mail.close()
       await database.close()
       log.info('stopped')
       process.exit(0)

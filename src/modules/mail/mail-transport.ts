@@ -1,0 +1,69 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import nodemailer from 'nodemailer'
+import type { Deps } from '../../deps.ts'
+import type { DeliveryHandler, DeliveryResult } from '../outbox/outbox.service.ts'
+
+/** A fully rendered message, as the outbox stores it: retries send exactly these bytes' source, Message-ID included. */
+export interface MailPayload {
+  to: string[]
+  cc?: string[]
+  from?: string
+  replyTo?: string
+  subject: string
+  text: string
+  html?: string
+  messageId: string
+  inReplyTo?: string
+  references?: string[]
+  headers?: Record<string, string>
+}
+
+type Transport = ReturnType<typeof nodemailer.createTransport>
+
+/**
+ * Where mail goes: the configured relay, or — with none configured, so `npm start` works with
+ * no mail server — `.eml` files under `DATA_DIR/outbound-mail`, one per message, named by
+ * outbox id so a retry overwrites rather than duplicates.
+ */
+export function createMailHandler(config: Deps['config']): DeliveryHandler & { close(): void } {
+  const relay: Transport | undefined = config.MAIL_RELAY_URL ? nodemailer.createTransport(config.MAIL_RELAY_URL) : undefined
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  const dir = path.join(config.DATA_DIR, 'outbound-mail')
+
+  const handler = async (deps: Deps, row: { id: string; payload: Record<string, unknown> }): Promise<DeliveryResult> => {
+    const p = row.payload as unknown as MailPayload
+    const message = {
+      from: p.from ?? config.MAIL_FROM,
+      to: p.to,
+      cc: p.cc,
+      replyTo: p.replyTo,
+      subject: p.subject,
+      text: p.text,
+      html: p.html,
+      messageId: p.messageId,
+      inReplyTo: p.inReplyTo,
+      references: p.references,
+      headers: p.headers,
+    }
+    try {
+      if (relay) {
+        await relay.sendMail(message)
+      } else {
+        const info = await composer.sendMail(message)
+        await mkdir(dir, { recursive: true })
+        const file = path.join(dir, `${row.id}.eml`)
+        await writeFile(`${file}.tmp`, info.message as Buffer)
+        await rename(`${file}.tmp`, file)
+        deps.log.info({ outboxId: row.id, to: p.to, subject: p.subject, file }, 'mail written to the outbound directory')
+      }
+      return { ok: true }
+    } catch (e) {
+      const err = e as { responseCode?: number; message?: string; code?: string }
+      // A 5xx reply is the relay's final word (unknown mailbox, policy): retrying cannot help.
+      const permanent = typeof err.responseCode === 'number' && err.responseCode >= 500
+      return { ok: false, permanent, error: `${err.code ?? 'ERROR'} ${err.responseCode ?? ''} ${err.message ?? ''}`.trim() }
+    }
+  }
+  return Object.assign(handler, { close: () => relay?.close() })
+}

@@ -1,0 +1,51 @@
+import { and, eq, inArray, lte, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { outbox } from '../../db/schema/index.ts'
+
+export type OutboxRow = typeof outbox.$inferSelect
+
+export const insertOutbox = (db: Db, rows: Array<typeof outbox.$inferInsert>) =>
+  db.insert(outbox).values(rows).onConflictDoNothing({ target: outbox.dedupeKey }).returning({ id: outbox.id })
+
+/**
+ * Claims up to `limit` due rows for one dispatcher: `FOR UPDATE SKIP LOCKED` lets several
+ * instances claim concurrently without waiting on or taking each other's rows, and the lease
+ * (`available_at` moved to the lease end) hands a row to another dispatcher only if this one dies.
+ */
+export async function claimDue(db: Db, now: Date, leaseSeconds: number, limit: number, instanceId: string): Promise<OutboxRow[]> {
+  const leaseEnd = new Date(now.getTime() + leaseSeconds * 1000)
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(inArray(outbox.status, ['pending', 'sending']), lte(outbox.availableAt, now)))
+      .orderBy(outbox.availableAt)
+      .limit(limit)
+      .for('update', { skipLocked: true })
+    if (!due.length) return []
+    return tx
+      .update(outbox)
+      .set({ status: 'sending', availableAt: leaseEnd, lockedBy: instanceId, attempts: sql`${outbox.attempts} + 1` })
+      .where(
+        inArray(
+          outbox.id,
+          due.map((d) => d.id),
+        ),
+      )
+      .returning()
+  })
+}
+
+/** Outcome writes are conditional on still holding the lease, so a dispatcher that lost it changes nothing. */
+const held = (id: string, instanceId: string) => and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.lockedBy, instanceId))
+
+export const markSent = (db: Db, id: string, instanceId: string, now: Date) =>
+  db.update(outbox).set({ status: 'sent', sentAt: now, lockedBy: null, lastError: null }).where(held(id, instanceId))
+
+export const markRetry = (db: Db, id: string, instanceId: string, at: Date, error: string) =>
+  db.update(outbox).set({ status: 'pending', availableAt: at, lockedBy: null, lastError: error }).where(held(id, instanceId))
+
+export const markFailed = (db: Db, id: string, instanceId: string, error: string) =>
+  db.update(outbox).set({ status: 'failed', lockedBy: null, lastError: error }).where(held(id, instanceId))
+
+export const findOutbox = async (db: Db, id: string) => (await db.select().from(outbox).where(eq(outbox.id, id)))[0]
