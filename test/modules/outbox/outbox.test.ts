@@ -127,7 +127,11 @@ t.test('outbox', async (t) => {
     t.equal((await dispatchOnce(deps, { mail: async () => ({ ok: true }) }, { instanceId: 'b' })).claimed, 0, 'leased rows are not taken')
     clock.advance(LEASE_SECONDS)
     const delivered: string[] = []
-    const s = await dispatchOnce(deps, { mail: async (_d, row) => (delivered.push(row.id), { ok: true }) }, { instanceId: 'b' })
+    const record: DeliveryHandler = async (_d, row) => {
+      delivered.push(row.id)
+      return { ok: true }
+    }
+    const s = await dispatchOnce(deps, { mail: record }, { instanceId: 'b' })
     t.equal(s.sent, 1)
     t.same(delivered, [mine.id])
     await markSent(deps.db, mine.id, 'dead', clock.now())
