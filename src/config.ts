@@ -49,6 +49,14 @@ export const ConfigSchema = Type.Object({
   DEFAULT_TIME_ZONE: Type.String({ default: 'Europe/Sofia', minLength: 1 }),
   DEFAULT_LOCALE: Type.String({ default: 'en', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' }),
 
+  /** Where attachment and raw-mail bytes live: in PostgreSQL (default, shared by all instances) or on disk. */
+  BLOB_STORE: Type.Unsafe<'postgres' | 'filesystem'>({ type: 'string', enum: ['postgres', 'filesystem'], default: 'postgres' }),
+  /** For BLOB_STORE=filesystem: a directory every instance shares (default DATA_DIR/blobs). */
+  BLOB_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  ATTACHMENT_MAX_BYTES: Type.Integer({ default: 26_214_400, minimum: 1 }),
+  MESSAGE_ATTACHMENTS_MAX_BYTES: Type.Integer({ default: 52_428_800, minimum: 1 }),
+  MESSAGE_ATTACHMENTS_MAX_COUNT: Type.Integer({ default: 20, minimum: 1 }),
+
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000 }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000 }),

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { eq } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { blobs } from '../../db/schema/index.ts'
+
+export const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
+
+/**
+ * Where file bodies live, behind one small interface. `put` takes the caller's transaction:
+ * with the PostgreSQL store the bytes commit or roll back with the message that references
+ * them, so nothing is ever half-stored, and every instance sees them. The file-system store
+ * writes the file first (atomically, by rename) and records it in the same transaction; a
+ * rolled-back transaction can leave an unreferenced file, never a reference without a file.
+ */
+export interface BlobStore {
+  readonly kind: 'postgres' | 'filesystem'
+  put(tx: Db, bytes: Buffer): Promise<{ hash: string; size: number }>
+  get(db: Db, hash: string): Promise<Buffer | undefined>
+}
+
+export function postgresBlobStore(): BlobStore {
+  return {
+    kind: 'postgres',
+    async put(tx, bytes) {
+      const hash = sha256Hex(bytes)
+      await tx.insert(blobs).values({ hash, size: bytes.length, storage: 'postgres', content: bytes }).onConflictDoNothing()
+      return { hash, size: bytes.length }
+    },
+    async get(db, hash) {
+      const [row] = await db.select({ content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
+      return row?.content ?? undefined
+    },
+  }
+}
+
+export function fileSystemBlobStore(dir: string): BlobStore {
+  const fileOf = (hash: string) => path.join(dir, hash.slice(0, 2), hash.slice(2, 4), hash)
+  return {
+    kind: 'filesystem',
+    async put(tx, bytes) {
+      const hash = sha256Hex(bytes)
+      const file = fileOf(hash)
+      const exists = await stat(file).then(
+        (s) => s.size === bytes.length,
+        () => false,
+      )
+      if (!exists) {
+        await mkdir(path.dirname(file), { recursive: true })
+        const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+        await writeFile(tmp, bytes, { flush: true })
+        await rename(tmp, file)
+      }
+      await tx.insert(blobs).values({ hash, size: bytes.length, storage: 'filesystem', content: null }).onConflictDoNothing()
+      return { hash, size: bytes.length }
+    },
+    async get(db, hash) {
+      const [row] = await db.select({ storage: blobs.storage, content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
+      if (!row) return undefined
+      if (row.content) return row.content
+      return readFile(fileOf(hash)).catch(() => undefined)
+    },
+  }
+}
+
+export function blobStoreFor(config: { BLOB_STORE: 'postgres' | 'filesystem'; BLOB_DIR?: string; DATA_DIR: string }): BlobStore {
+  return config.BLOB_STORE === 'filesystem' ? fileSystemBlobStore(config.BLOB_DIR ?? path.join(config.DATA_DIR, 'blobs')) : postgresBlobStore()
+}
