@@ -9,6 +9,7 @@ export function sanitizeFilename(name: string | undefined, fallback = 'attachmen
   let n = (name ?? '').normalize('NFC')
   n = n.split(/[\\/]/).pop() ?? ''
   // Control characters, DEL, and Unicode bidi controls that make "exe.pdf" display as "fdp.exe".
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   n = n.replace(/[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
   n = n.replace(/[<>:"|?*]/g, '_').trim()
   n = n.replace(/^\.+/, '').trim()
@@ -43,7 +44,7 @@ export async function detectContentType(bytes: Buffer): Promise<string> {
 
 /** Cuts a sample at a character boundary so a multi-byte character split by the sample is not an error. */
 function lastCompleteUtf8(b: Buffer): number {
-  let i = b.length
+  const i = b.length
   for (let k = 1; k <= 3 && i - k >= 0; k++) {
     const c = b[i - k]!
     if ((c & 0xc0) === 0x80) continue
