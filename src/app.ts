@@ -14,6 +14,9 @@ import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
+import { planRoutes } from './modules/plans/plans.routes.ts'
+import { contractRoutes } from './modules/contracts/contracts.routes.ts'
+import { intakeRoutes } from './modules/contracts/intake.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -82,6 +85,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes, { deps, readiness: opts.readiness })
   await app.register(authRoutes, { deps })
   await app.register(organizationRoutes, { deps })
+  await app.register(planRoutes, { deps })
+  await app.register(contractRoutes, { deps })
+  await app.register(intakeRoutes, { deps })
 
   return app
 }

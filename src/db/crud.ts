@@ -10,8 +10,10 @@ import type { Db } from './client.ts'
  * caller sent If-Match, only touch the row at that version.
  */
 type Versioned = PgTable & { id: PgColumn; version: PgColumn; updatedAt: PgColumn }
+/** Append-only ledgers page the same way but have no version. */
+type Keyed = PgTable & { id: PgColumn }
 
-export async function listById<T extends Versioned, R>(
+export async function listById<T extends Keyed, R>(
   db: Db,
   table: T,
   list: string,

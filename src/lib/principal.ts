@@ -33,6 +33,8 @@ export type Scope = (typeof SCOPES)[number]
 export interface AccessRule {
   roles?: readonly AgentRole[]
   scopes?: readonly Scope[]
+  /** API keys pass when they hold at least one of these (and every one of `scopes`, if given). */
+  anyScope?: readonly Scope[]
   contacts?: boolean
 }
 
@@ -44,9 +46,12 @@ export function checkAccess(p: Principal, rule: AccessRule): void {
       }
       return
     case 'apiKey': {
-      if (!rule.scopes) throw new AppError('FORBIDDEN', 'this operation is not available to API keys')
-      const missing = rule.scopes.filter((s) => !p.scopes.includes(s))
+      if (!rule.scopes && !rule.anyScope) throw new AppError('FORBIDDEN', 'this operation is not available to API keys')
+      const missing = (rule.scopes ?? []).filter((s) => !p.scopes.includes(s))
       if (missing.length) throw new AppError('FORBIDDEN', `the API key lacks the scope ${missing.join(', ')}`, { missingScopes: missing })
+      if (rule.anyScope && !rule.anyScope.some((s) => p.scopes.includes(s))) {
+        throw new AppError('FORBIDDEN', `the API key needs one of the scopes ${rule.anyScope.join(', ')}`, { missingScopes: rule.anyScope })
+      }
       return
     }
     case 'contact':

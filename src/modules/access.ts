@@ -8,3 +8,9 @@ export const DIRECTORY_READ: AccessRule = { scopes: ['directory:read'] }
 export const DIRECTORY_WRITE: AccessRule = { roles: ['admin', 'manager'], scopes: ['directory:write'] }
 export const ADMIN_ONLY: AccessRule = { roles: ['admin'] }
 export const ANY_PRINCIPAL: AccessRule = { scopes: [], contacts: true }
+
+/** Commercial data (plans, contracts, ledgers): every agent reads it, managers and admins write it. */
+export const CONTRACTS_READ: AccessRule = { scopes: ['contracts:read'] }
+export const CONTRACTS_WRITE: AccessRule = { roles: ['admin', 'manager'], scopes: ['contracts:write'] }
+/** The intake decision serves ticket intake integrations as well as contract tooling. */
+export const INTAKE_CHECK: AccessRule = { anyScope: ['tickets:read', 'contracts:read'] }

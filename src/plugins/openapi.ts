@@ -12,6 +12,9 @@ export const API_TAGS = [
   { name: 'contacts', description: 'People of an organization; authorized ones may open tickets' },
   { name: 'agents', description: 'People of the support provider' },
   { name: 'teams', description: 'Agents alerted together' },
+  { name: 'plans', description: 'Contract templates (support tiers)' },
+  { name: 'contracts', description: 'Support agreements, their hour bank and slot ledgers, recurring services and balances' },
+  { name: 'intake', description: 'Whether a request may become a ticket: contact, contract, channel' },
 ]
 
 export default fp(

@@ -1,0 +1,323 @@
+CREATE TABLE "agents" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"email" text NOT NULL,
+	"password_hash" text,
+	"role" text NOT NULL,
+	"skills" text[] DEFAULT '{}'::text[] NOT NULL,
+	"locale" text,
+	"time_zone" text,
+	"active" boolean DEFAULT true NOT NULL,
+	"token_version" integer DEFAULT 1 NOT NULL,
+	"password_changed_at" timestamp with time zone,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "agents_role_check" CHECK ("agents"."role" in ('admin', 'manager', 'agent'))
+);
+--> statement-breakpoint
+CREATE TABLE "team_members" (
+	"team_id" uuid NOT NULL,
+	"agent_id" uuid NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "team_members_team_id_agent_id_pk" PRIMARY KEY("team_id","agent_id")
+);
+--> statement-breakpoint
+CREATE TABLE "teams" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"description" text,
+	"email" text,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "api_keys" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"prefix" text NOT NULL,
+	"key_hash" text NOT NULL,
+	"scopes" text[] NOT NULL,
+	"created_by" uuid,
+	"expires_at" timestamp with time zone,
+	"last_used_at" timestamp with time zone,
+	"revoked_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "api_keys_prefix_unique" UNIQUE("prefix")
+);
+--> statement-breakpoint
+CREATE TABLE "login_attempts" (
+	"key" text PRIMARY KEY NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"count" integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "refresh_tokens" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"agent_id" uuid NOT NULL,
+	"family_id" uuid NOT NULL,
+	"token_hash" text NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone,
+	"revoked_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "settings" (
+	"key" text PRIMARY KEY NOT NULL,
+	"value" jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "contact_emails" (
+	"email" text NOT NULL,
+	"contact_id" uuid NOT NULL,
+	"position" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "contact_emails_email_pk" PRIMARY KEY("email"),
+	CONSTRAINT "contact_emails_lower" CHECK ("contact_emails"."email" = lower("contact_emails"."email"))
+);
+--> statement-breakpoint
+CREATE TABLE "contacts" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"organization_id" uuid NOT NULL,
+	"name" text NOT NULL,
+	"phones" text[] DEFAULT '{}'::text[] NOT NULL,
+	"locale" text,
+	"time_zone" text,
+	"authorized" boolean DEFAULT false NOT NULL,
+	"channels" text[] DEFAULT '{}'::text[] NOT NULL,
+	"receives_statements" boolean DEFAULT false NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "equipment" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"organization_id" uuid NOT NULL,
+	"site_id" uuid,
+	"name" text NOT NULL,
+	"kind" text NOT NULL,
+	"serial_number" text,
+	"notes" text,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "organizations" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"tax_id" text,
+	"email_domains" text[] DEFAULT '{}'::text[] NOT NULL,
+	"default_locale" text NOT NULL,
+	"time_zone" text NOT NULL,
+	"billing_contacts" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"notes" text,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sites" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"organization_id" uuid NOT NULL,
+	"name" text NOT NULL,
+	"address" text,
+	"city" text,
+	"country" text,
+	"time_zone" text,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "idempotency_keys" (
+	"principal" text NOT NULL,
+	"key" text NOT NULL,
+	"method" text NOT NULL,
+	"path" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"status" integer,
+	"response_body" text,
+	"response_headers" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"locked_until" timestamp with time zone NOT NULL,
+	CONSTRAINT "idempotency_keys_principal_key_pk" PRIMARY KEY("principal","key")
+);
+--> statement-breakpoint
+CREATE TABLE "outbox" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"payload" jsonb NOT NULL,
+	"dedupe_key" text,
+	"subject" text,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"locked_by" text,
+	"last_error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sent_at" timestamp with time zone,
+	CONSTRAINT "outbox_status_check" CHECK ("outbox"."status" in ('pending', 'sending', 'sent', 'failed'))
+);
+--> statement-breakpoint
+CREATE TABLE "blobs" (
+	"hash" text PRIMARY KEY NOT NULL,
+	"size" integer NOT NULL,
+	"storage" text NOT NULL,
+	"content" "bytea",
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "contracts" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"organization_id" uuid NOT NULL,
+	"plan_id" uuid,
+	"number" text NOT NULL,
+	"status" text DEFAULT 'draft' NOT NULL,
+	"starts_on" date NOT NULL,
+	"ends_on" date,
+	"minimum_term_months" integer DEFAULT 0 NOT NULL,
+	"service_mode" text NOT NULL,
+	"currency" char(3) NOT NULL,
+	"hourly_rates" jsonb NOT NULL,
+	"after_hours_multiplier_percent" integer DEFAULT 150 NOT NULL,
+	"billing_increment_minutes" integer DEFAULT 15 NOT NULL,
+	"hour_bank_enabled" boolean DEFAULT false NOT NULL,
+	"overdraft_policy" text DEFAULT 'refuse' NOT NULL,
+	"slots_per_month" integer,
+	"slot_carry_over" boolean DEFAULT false NOT NULL,
+	"allowed_channels" text[] NOT NULL,
+	"sla_policy_id" uuid,
+	"responsible_manager_id" uuid,
+	"covers_all_contacts" boolean DEFAULT true NOT NULL,
+	"authorized_contact_ids" uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+	"budget_alert_thresholds" integer[] DEFAULT '{}'::integer[] NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "contracts_status_check" CHECK ("contracts"."status" in ('draft', 'active', 'suspended', 'ended')),
+	CONSTRAINT "contracts_service_mode_check" CHECK ("contracts"."service_mode" in ('remote', 'on-site', 'both')),
+	CONSTRAINT "contracts_overdraft_policy_check" CHECK ("contracts"."overdraft_policy" in ('refuse', 'bill')),
+	CONSTRAINT "contracts_term_check" CHECK ("contracts"."ends_on" is null or "contracts"."ends_on" >= "contracts"."starts_on"),
+	CONSTRAINT "contracts_billing_increment_check" CHECK ("contracts"."billing_increment_minutes" between 1 and 60),
+	CONSTRAINT "contracts_multiplier_check" CHECK ("contracts"."after_hours_multiplier_percent" >= 100),
+	CONSTRAINT "contracts_slots_check" CHECK ("contracts"."slots_per_month" is null or "contracts"."slots_per_month" >= 0),
+	CONSTRAINT "contracts_minimum_term_check" CHECK ("contracts"."minimum_term_months" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE "hour_bank_entries" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"contract_id" uuid NOT NULL,
+	"kind" text NOT NULL,
+	"seconds" integer NOT NULL,
+	"price_minor" integer,
+	"discount_percent" integer,
+	"net_minor" integer,
+	"currency" char(3),
+	"reason" text,
+	"ticket_id" uuid,
+	"time_entry_id" uuid,
+	"created_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "hour_bank_entries_kind_check" CHECK ("hour_bank_entries"."kind" in ('purchase', 'adjustment', 'expiry', 'consumption')),
+	CONSTRAINT "hour_bank_entries_sign_check" CHECK (("hour_bank_entries"."kind" = 'purchase' and "hour_bank_entries"."seconds" > 0) or ("hour_bank_entries"."kind" = 'adjustment' and "hour_bank_entries"."seconds" <> 0) or ("hour_bank_entries"."kind" in ('expiry', 'consumption') and "hour_bank_entries"."seconds" < 0)),
+	CONSTRAINT "hour_bank_entries_purchase_check" CHECK (("hour_bank_entries"."kind" = 'purchase') = ("hour_bank_entries"."price_minor" is not null) and ("hour_bank_entries"."price_minor" is null or ("hour_bank_entries"."price_minor" >= 0 and "hour_bank_entries"."net_minor" >= 0 and "hour_bank_entries"."discount_percent" between 0 and 100 and "hour_bank_entries"."currency" is not null)))
+);
+--> statement-breakpoint
+CREATE TABLE "plans" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"description" text,
+	"first_response_target" jsonb,
+	"service_scope" text,
+	"price_per_slot_minor" integer,
+	"currency" char(3),
+	"slots_per_month" integer,
+	"minimum_term_months" integer DEFAULT 0 NOT NULL,
+	"allowed_channels" text[] DEFAULT '{}'::text[] NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "plans_price_check" CHECK ("plans"."price_per_slot_minor" is null or ("plans"."price_per_slot_minor" >= 0 and "plans"."currency" is not null)),
+	CONSTRAINT "plans_slots_check" CHECK ("plans"."slots_per_month" is null or "plans"."slots_per_month" >= 0),
+	CONSTRAINT "plans_minimum_term_check" CHECK ("plans"."minimum_term_months" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE "recurring_services" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"contract_id" uuid NOT NULL,
+	"name" text NOT NULL,
+	"monthly_amount_minor" integer NOT NULL,
+	"currency" char(3) NOT NULL,
+	"prepayment_period" text NOT NULL,
+	"starts_on" date NOT NULL,
+	"ends_on" date,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "recurring_services_amount_check" CHECK ("recurring_services"."monthly_amount_minor" >= 0),
+	CONSTRAINT "recurring_services_period_check" CHECK ("recurring_services"."prepayment_period" in ('monthly', 'quarterly', 'half-yearly', 'yearly')),
+	CONSTRAINT "recurring_services_term_check" CHECK ("recurring_services"."ends_on" is null or "recurring_services"."ends_on" >= "recurring_services"."starts_on")
+);
+--> statement-breakpoint
+CREATE TABLE "slot_entries" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"contract_id" uuid NOT NULL,
+	"month" char(7) NOT NULL,
+	"count" integer NOT NULL,
+	"ticket_id" uuid,
+	"reason" text,
+	"created_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "slot_entries_month_check" CHECK ("slot_entries"."month" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
+	CONSTRAINT "slot_entries_count_check" CHECK ("slot_entries"."count" > 0)
+);
+--> statement-breakpoint
+ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "refresh_tokens" ADD CONSTRAINT "refresh_tokens_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contact_emails" ADD CONSTRAINT "contact_emails_contact_id_contacts_id_fk" FOREIGN KEY ("contact_id") REFERENCES "public"."contacts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contacts" ADD CONSTRAINT "contacts_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "equipment" ADD CONSTRAINT "equipment_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "equipment" ADD CONSTRAINT "equipment_site_id_sites_id_fk" FOREIGN KEY ("site_id") REFERENCES "public"."sites"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sites" ADD CONSTRAINT "sites_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contracts" ADD CONSTRAINT "contracts_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contracts" ADD CONSTRAINT "contracts_plan_id_plans_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."plans"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contracts" ADD CONSTRAINT "contracts_responsible_manager_id_agents_id_fk" FOREIGN KEY ("responsible_manager_id") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "hour_bank_entries" ADD CONSTRAINT "hour_bank_entries_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_services" ADD CONSTRAINT "recurring_services_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "slot_entries" ADD CONSTRAINT "slot_entries_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
+CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
+CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "teams_name_key" ON "teams" USING btree (lower("name"));--> statement-breakpoint
+CREATE INDEX "refresh_tokens_family_idx" ON "refresh_tokens" USING btree ("family_id");--> statement-breakpoint
+CREATE INDEX "refresh_tokens_agent_idx" ON "refresh_tokens" USING btree ("agent_id");--> statement-breakpoint
+CREATE INDEX "contact_emails_contact_idx" ON "contact_emails" USING btree ("contact_id");--> statement-breakpoint
+CREATE INDEX "contacts_organization_idx" ON "contacts" USING btree ("organization_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "equipment_organization_serial_key" ON "equipment" USING btree ("organization_id","serial_number");--> statement-breakpoint
+CREATE INDEX "equipment_organization_idx" ON "equipment" USING btree ("organization_id","id");--> statement-breakpoint
+CREATE INDEX "equipment_site_idx" ON "equipment" USING btree ("site_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "organizations_name_key" ON "organizations" USING btree (lower("name"));--> statement-breakpoint
+CREATE UNIQUE INDEX "organizations_tax_id_key" ON "organizations" USING btree ("tax_id");--> statement-breakpoint
+CREATE INDEX "organizations_email_domains_idx" ON "organizations" USING gin ("email_domains");--> statement-breakpoint
+CREATE UNIQUE INDEX "sites_organization_name_key" ON "sites" USING btree ("organization_id",lower("name"));--> statement-breakpoint
+CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("available_at") WHERE "outbox"."status" in ('pending', 'sending');--> statement-breakpoint
+CREATE UNIQUE INDEX "outbox_dedupe_key" ON "outbox" USING btree ("dedupe_key");--> statement-breakpoint
+CREATE INDEX "outbox_subject_idx" ON "outbox" USING btree ("subject","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "contracts_number_key" ON "contracts" USING btree ("number");--> statement-breakpoint
+CREATE INDEX "contracts_organization_status_idx" ON "contracts" USING btree ("organization_id","status");--> statement-breakpoint
+CREATE INDEX "contracts_plan_idx" ON "contracts" USING btree ("plan_id");--> statement-breakpoint
+CREATE INDEX "hour_bank_entries_contract_idx" ON "hour_bank_entries" USING btree ("contract_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "plans_name_key" ON "plans" USING btree (lower("name"));--> statement-breakpoint
+CREATE INDEX "recurring_services_contract_idx" ON "recurring_services" USING btree ("contract_id","id");--> statement-breakpoint
+CREATE INDEX "slot_entries_contract_month_idx" ON "slot_entries" USING btree ("contract_id","month");

@@ -1,0 +1,48 @@
+/**
+ * Calendar dates ('YYYY-MM-DD') and months ('YYYY-MM') as plain strings, with arithmetic done
+ * in UTC so the server's time zone never matters.
+ */
+export const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+const toUtc = (d: string) => Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10)))
+const fromUtc = (ms: number) => {
+  const x = new Date(ms)
+  return `${pad(x.getUTCFullYear(), 4)}-${pad(x.getUTCMonth() + 1)}-${pad(x.getUTCDate())}`
+}
+
+export const monthOf = (date: string) => date.slice(0, 7)
+export const daysInMonth = (month: string) => new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate()
+export const firstDay = (month: string) => `${month}-01`
+export const lastDay = (month: string) => `${month}-${pad(daysInMonth(month))}`
+
+/** Months from a to b (positive when b is later). */
+export const monthsBetween = (a: string, b: string) =>
+  (Number(b.slice(0, 4)) - Number(a.slice(0, 4))) * 12 + (Number(b.slice(5, 7)) - Number(a.slice(5, 7)))
+
+export function addMonthsToMonth(month: string, n: number): string {
+  const i = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + n
+  return `${pad(Math.floor(i / 12), 4)}-${pad((i % 12) + 1)}`
+}
+
+export const addDays = (date: string, n: number) => fromUtc(toUtc(date) + n * 86_400_000)
+
+
+/**
+ * The date n calendar months after `date`, clamped to the month's end (Jan 31 + 1 month =
+ * Feb 28/29), as contracts count terms.
+ */
+export function addMonths(date: string, n: number): string {
+  const m = addMonthsToMonth(monthOf(date), n)
+  return `${m}-${pad(Math.min(Number(date.slice(8, 10)), daysInMonth(m)))}`
+}
+
+export const maxDate = (a: string, b: string) => (a > b ? a : b)
+export const minDate = (a: string, b: string) => (a < b ? a : b)
+
+/** The calendar date of an instant in a time zone. */
+export function dateIn(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at)
+  const get = (t: string) => parts.find((p) => p.type === t)!.value
+  return `${get('year')}-${get('month')}-${get('day')}`
+}

@@ -1,0 +1,135 @@
+import { and, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { contactEmails, contacts, contracts, organizations } from '../../db/schema/index.ts'
+import type { Channel } from '../../db/schema/directory.ts'
+import { dateIn } from '../../lib/civil-date.ts'
+import type { Contract } from './contracts.schemas.ts'
+import { toContract } from './contracts.service.ts'
+
+/**
+ * The intake gate: may a request from this sender, on this channel, at this moment, become a
+ * ticket? Seed 000: support only under a signed contract, only from registered employees,
+ * only through the agreed channel; anything else is not answered (it is quarantined).
+ *
+ * Order of the checks, each giving its own reason: the contact (known, active, authorized,
+ * personally allowed on the channel), its organization (active), then the organization's
+ * contracts. Contracts are narrowed step by step — active and covering the date, covering the
+ * contact, allowing the channel — and the reason names the step that left none. Among the
+ * contracts that pass, the one with the latest `startsOn` wins, then the lowest `number`, so a
+ * renewal overlapping its predecessor takes over deterministically.
+ *
+ * - Dates: `at` is turned into a calendar date in the organization's time zone; a contract
+ *   covers it when startsOn ≤ date ≤ endsOn (endsOn null: open-ended).
+ * - A contact's `channels` restrict that person further; an empty list means no personal
+ *   restriction (the contract's channels still apply). A contract always lists its channels.
+ *
+ * Cost: two indexed queries whatever the data (contact_emails primary key or contacts primary
+ * key, joined to contacts and organizations; then contracts by (organization_id, status)).
+ */
+export type IntakeRefusal =
+  | 'unknown_contact'
+  | 'contact_inactive'
+  | 'contact_not_authorized'
+  | 'channel_not_allowed_for_contact'
+  | 'no_active_contract'
+  | 'contract_suspended'
+  | 'outside_term'
+  | 'contact_not_covered'
+  | 'channel_not_allowed'
+  | 'organization_inactive'
+
+export interface IntakeContact {
+  id: string
+  organizationId: string
+  name: string
+  authorized: boolean
+  channels: string[]
+}
+export interface IntakeOrganization {
+  id: string
+  name: string
+  timeZone: string
+}
+export type IntakeDecision =
+  | { ok: true; contract: Contract; contact: IntakeContact; organization: IntakeOrganization }
+  | { ok: false; reason: IntakeRefusal; detail: string; contact?: IntakeContact; organization?: IntakeOrganization }
+
+export interface IntakeRequest {
+  contactId?: string
+  email?: string
+  organizationId?: string
+  channel: Channel
+  at: Date
+}
+
+const contactColumns = {
+  contact: { id: contacts.id, organizationId: contacts.organizationId, name: contacts.name, authorized: contacts.authorized, channels: contacts.channels, active: contacts.active },
+  organization: { id: organizations.id, name: organizations.name, timeZone: organizations.timeZone, active: organizations.active },
+}
+
+async function resolveContact(db: Db, req: IntakeRequest) {
+  if (req.contactId) {
+    return (
+      await db
+        .select(contactColumns)
+        .from(contacts)
+        .innerJoin(organizations, eq(organizations.id, contacts.organizationId))
+        .where(eq(contacts.id, req.contactId))
+        .limit(1)
+    )[0]
+  }
+  if (!req.email) return undefined
+  return (
+    await db
+      .select(contactColumns)
+      .from(contactEmails)
+      .innerJoin(contacts, eq(contacts.id, contactEmails.contactId))
+      .innerJoin(organizations, eq(organizations.id, contacts.organizationId))
+      .where(eq(contactEmails.email, req.email.trim().toLowerCase()))
+      .limit(1)
+  )[0]
+}
+
+export async function checkIntake(db: Db, req: IntakeRequest): Promise<IntakeDecision> {
+  const who = req.contactId ? `contact ${req.contactId}` : `sender ${req.email ?? '(none)'}`
+  const found = await resolveContact(db, req)
+  if (!found) return { ok: false, reason: 'unknown_contact', detail: `${who} is not a registered contact` }
+  const { active: contactActive, ...contact } = found.contact
+  const { active: orgActive, ...organization } = found.organization
+  const refuse = (reason: IntakeRefusal, detail: string): IntakeDecision => ({ ok: false, reason, detail, contact, organization })
+  if (req.organizationId && req.organizationId !== organization.id) {
+    return { ok: false, reason: 'unknown_contact', detail: `${who} is not a contact of organization ${req.organizationId}` }
+  }
+  if (!contactActive) return refuse('contact_inactive', `contact ${contact.name} is deactivated`)
+  if (!orgActive) return refuse('organization_inactive', `organization ${organization.name} is deactivated`)
+  if (!contact.authorized) return refuse('contact_not_authorized', `contact ${contact.name} is not registered as authorized to request support`)
+  if (contact.channels.length && !contact.channels.includes(req.channel)) {
+    return refuse('channel_not_allowed_for_contact', `contact ${contact.name} may use ${contact.channels.join(', ')}, not ${req.channel}`)
+  }
+
+  const rows = await db
+    .select()
+    .from(contracts)
+    .where(and(eq(contracts.organizationId, organization.id), inArray(contracts.status, ['active', 'suspended'])))
+  const day = dateIn(req.at, organization.timeZone)
+  if (!rows.length) return refuse('no_active_contract', `organization ${organization.name} has no active contract`)
+  const covering = rows.filter((c) => c.startsOn <= day && (c.endsOn === null || c.endsOn >= day))
+  const active = covering.filter((c) => c.status === 'active')
+  if (!active.length) {
+    const suspended = covering.find((c) => c.status === 'suspended')
+    if (suspended) return refuse('contract_suspended', `contract ${suspended.number} is suspended`)
+    const terms = rows.map((c) => `${c.number} ${c.startsOn} – ${c.endsOn ?? 'open-ended'}`).join('; ')
+    return refuse('outside_term', `no contract of ${organization.name} covers ${day} (${organization.timeZone}): ${terms}`)
+  }
+  const forContact = active.filter((c) => c.coversAllContacts || c.authorizedContactIds.includes(contact.id))
+  if (!forContact.length) {
+    return refuse('contact_not_covered', `contact ${contact.name} is not listed on ${active.map((c) => c.number).join(', ')}`)
+  }
+  const usable = forContact.filter((c) => c.allowedChannels.includes(req.channel))
+  if (!usable.length) {
+    const allowed = [...new Set(forContact.flatMap((c) => c.allowedChannels))].join(', ')
+    return refuse('channel_not_allowed', `the contract allows ${allowed}, not ${req.channel}`)
+  }
+  usable.sort((a, b) => (a.startsOn !== b.startsOn ? (a.startsOn < b.startsOn ? 1 : -1) : a.number < b.number ? -1 : a.number > b.number ? 1 : 0))
+  return { ok: true, contract: toContract(usable[0]!), contact, organization }
+}
