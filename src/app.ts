@@ -13,6 +13,11 @@ import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
+import { siteRoutes } from './modules/sites/sites.routes.ts'
+import { equipmentRoutes } from './modules/equipment/equipment.routes.ts'
+import { contactRoutes } from './modules/contacts/contacts.routes.ts'
+import { agentRoutes } from './modules/agents/agents.routes.ts'
+import { teamRoutes } from './modules/teams/teams.routes.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 export interface AppOptions {
@@ -79,6 +84,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes, { deps, readiness: opts.readiness })
   await app.register(authRoutes, { deps })
   await app.register(organizationRoutes, { deps })
+  await app.register(siteRoutes, { deps })
+  await app.register(equipmentRoutes, { deps })
+  await app.register(contactRoutes, { deps })
+  await app.register(agentRoutes, { deps })
+  await app.register(teamRoutes, { deps })
 
   return app
 }
