@@ -29,8 +29,15 @@ export async function memberCounts(db: Db, teamIds: string[]): Promise<Map<strin
   return new Map(rows.map((r) => [r.teamId, Number(r.n)]))
 }
 
-export const addMember = (db: Db, teamId: string, agentId: string, now: Date) =>
-  db.insert(teamMembers).values({ teamId, agentId, createdAt: now }).onConflictDoNothing()
+/** True when the agent was not a member yet. */
+export const addMember = async (db: Db, teamId: string, agentId: string, now: Date) =>
+  (
+    await db
+      .insert(teamMembers)
+      .values({ teamId, agentId, createdAt: now })
+      .onConflictDoNothing()
+      .returning({ agentId: teamMembers.agentId })
+  ).length === 1
 
 export const removeMember = async (db: Db, teamId: string, agentId: string) =>
   (

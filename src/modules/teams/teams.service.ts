@@ -70,16 +70,26 @@ export async function updateTeam(deps: Deps, id: string, version: number | undef
 
 export const deleteTeam = (deps: Deps, id: string, version: number | undefined) => repo.deleteTeam(deps.db, id, version)
 
-/** Adding a member twice is harmless (PUT semantics): the second call changes nothing. */
+/**
+ * Membership is part of the team's representation (`memberCount`), so a change bumps the
+ * team's version and ETag. Adding a member twice is harmless (PUT): the second call changes nothing.
+ */
 export async function addMember(deps: Deps, teamId: string, agentId: string): Promise<void> {
   await requireTeam(deps, teamId)
   if (!(await findAgent(deps.db, agentId))) throw notFound('agent', agentId)
-  await repo.addMember(deps.db, teamId, agentId, deps.clock.now())
+  const now = deps.clock.now()
+  await deps.db.transaction(async (tx) => {
+    if (await repo.addMember(tx, teamId, agentId, now)) await repo.updateTeam(tx, teamId, undefined, {}, now)
+  })
 }
 
 export async function removeMember(deps: Deps, teamId: string, agentId: string): Promise<void> {
   await requireTeam(deps, teamId)
-  if (!(await repo.removeMember(deps.db, teamId, agentId))) throw new AppError('NOT_FOUND', `agent ${agentId} is not a member of team ${teamId}`)
+  const now = deps.clock.now()
+  await deps.db.transaction(async (tx) => {
+    if (!(await repo.removeMember(tx, teamId, agentId))) throw new AppError('NOT_FOUND', `agent ${agentId} is not a member of team ${teamId}`)
+    await repo.updateTeam(tx, teamId, undefined, {}, now)
+  })
 }
 
 export async function listMembers(deps: Deps, teamId: string, page: { limit?: number; cursor?: string }): Promise<Page<Agent>> {

@@ -93,6 +93,14 @@ t.test('contacts', async (t) => {
     t.equal(after.version, 1)
     t.same((await ctx.as(token, { method: 'GET', url: `/v1/contacts/${first.id}` })).json().emails, [shared])
 
+    const raced = addr('raced')
+    const [x, y] = await Promise.all([
+      post({ organizationId: org.id, name: 'Racer one', emails: [raced] }),
+      post({ organizationId: other.id, name: 'Racer two', emails: [raced] }),
+    ])
+    t.same([x.statusCode, y.statusCode].sort(), [201, 409], 'two concurrent claims of one address: exactly one wins')
+    t.same(await listIds(ctx, token, `/v1/contacts?email=${encodeURIComponent(raced)}`), [(x.statusCode === 201 ? x : y).json().id])
+
     const same = await post({ organizationId: org.id, name: 'Twice', emails: [addr('twice'), addr('twice')] })
     t.equal(same.statusCode, 201, 'repeated addresses in one request collapse')
   })
