@@ -91,7 +91,8 @@ CREATE TABLE "contacts" (
 	"active" boolean DEFAULT true NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "contacts_channels_check" CHECK ("contacts"."channels" <@ array['email', 'web', 'api', 'phone', 'chat', 'messenger', 'on-site']::text[])
 );
 --> statement-breakpoint
 CREATE TABLE "equipment" (
@@ -306,11 +307,12 @@ CREATE INDEX "contact_emails_contact_idx" ON "contact_emails" USING btree ("cont
 CREATE INDEX "contacts_organization_idx" ON "contacts" USING btree ("organization_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "equipment_organization_serial_key" ON "equipment" USING btree ("organization_id","serial_number");--> statement-breakpoint
 CREATE INDEX "equipment_organization_idx" ON "equipment" USING btree ("organization_id","id");--> statement-breakpoint
-CREATE INDEX "equipment_site_idx" ON "equipment" USING btree ("site_id");--> statement-breakpoint
+CREATE INDEX "equipment_site_idx" ON "equipment" USING btree ("site_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "organizations_name_key" ON "organizations" USING btree (lower("name"));--> statement-breakpoint
 CREATE UNIQUE INDEX "organizations_tax_id_key" ON "organizations" USING btree ("tax_id");--> statement-breakpoint
 CREATE INDEX "organizations_email_domains_idx" ON "organizations" USING gin ("email_domains");--> statement-breakpoint
 CREATE UNIQUE INDEX "sites_organization_name_key" ON "sites" USING btree ("organization_id",lower("name"));--> statement-breakpoint
+CREATE INDEX "sites_organization_idx" ON "sites" USING btree ("organization_id","id");--> statement-breakpoint
 CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("available_at") WHERE "outbox"."status" in ('pending', 'sending');--> statement-breakpoint
 CREATE UNIQUE INDEX "outbox_dedupe_key" ON "outbox" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "outbox_subject_idx" ON "outbox" USING btree ("subject","created_at");--> statement-breakpoint

@@ -17,6 +17,11 @@ import { organizationRoutes } from './modules/organizations/organizations.routes
 import { planRoutes } from './modules/plans/plans.routes.ts'
 import { contractRoutes } from './modules/contracts/contracts.routes.ts'
 import { intakeRoutes } from './modules/contracts/intake.routes.ts'
+import { siteRoutes } from './modules/sites/sites.routes.ts'
+import { equipmentRoutes } from './modules/equipment/equipment.routes.ts'
+import { contactRoutes } from './modules/contacts/contacts.routes.ts'
+import { agentRoutes } from './modules/agents/agents.routes.ts'
+import { teamRoutes } from './modules/teams/teams.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -88,6 +93,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(planRoutes, { deps })
   await app.register(contractRoutes, { deps })
   await app.register(intakeRoutes, { deps })
+  await app.register(siteRoutes, { deps })
+  await app.register(equipmentRoutes, { deps })
+  await app.register(contactRoutes, { deps })
+  await app.register(agentRoutes, { deps })
+  await app.register(teamRoutes, { deps })
 
   return app
 }

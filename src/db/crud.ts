@@ -1,6 +1,6 @@
 import { type AnyColumn, and, eq, gt, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import { AppError } from '../lib/errors.ts'
+import { AppError, sqlState } from '../lib/errors.ts'
 import { decodeCursor, type Page, toPage } from '../lib/pagination.ts'
 import type { Db } from './client.ts'
 
@@ -67,17 +67,52 @@ export async function updateVersioned<T extends Versioned>(
     .where(and(...conds))
     .returning()) as T['$inferSelect'][]
   if (rows[0]) return rows[0]
+  return missingOrStale(db, table, what, id, expectedVersion)
+}
+
+/** Why a write by id (and version) touched no row: the row is gone (404) or at another version (412). */
+async function missingOrStale<T extends Versioned>(db: Db, table: T, what: string, id: string, expectedVersion: number | undefined): Promise<never> {
   const exists = await getById(db, table, id)
   if (!exists) throw new AppError('NOT_FOUND', `${what} ${id} does not exist`)
   throw new AppError('PRECONDITION_FAILED', `${what} ${id} is at version ${(exists as { version: number }).version}, not ${expectedVersion}; fetch it again`)
 }
 
+/**
+ * Hard delete by id, honouring If-Match like updates. A row still referenced by a foreign key
+ * (SQLSTATE 23503) is refused with IN_USE; `inUseHint` tells the client what to do instead.
+ */
+export async function deleteVersioned<T extends Versioned>(
+  db: Db,
+  table: T,
+  what: string,
+  id: string,
+  expectedVersion: number | undefined,
+  inUseHint = '',
+): Promise<void> {
+  const conds = [eq(table.id, id)]
+  if (expectedVersion !== undefined) conds.push(eq(table.version, expectedVersion))
+  let deleted: unknown[]
+  try {
+    deleted = await db
+      .delete(table as PgTable)
+      .where(and(...conds))
+      .returning({ id: table.id })
+  } catch (e) {
+    if (sqlState(e)?.code === '23503') throw new AppError('IN_USE', `${what} ${id} is still referenced by other resources${inUseHint}`)
+    throw e
+  }
+  if (!deleted.length) await missingOrStale(db, table, what, id, expectedVersion)
+}
+
 /** Case-insensitive substring filter for `q` query parameters, escaping LIKE wildcards. */
 export function ilikeAny(columns: AnyColumn[], q: string | undefined): SQL | undefined {
   if (!q) return undefined
-  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const pattern = likePattern(q)
   return sql`(${sql.join(
     columns.map((c) => sql`${c} ilike ${pattern}`),
     sql` or `,
   )})`
 }
+
+/** `%q%` with LIKE wildcards in `q` escaped, for substring filters built by hand. */
+export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`

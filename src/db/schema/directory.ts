@@ -47,7 +47,12 @@ export const sites = pgTable(
     version: version(),
     ...timestamps,
   },
-  (t) => [uniqueIndex('sites_organization_name_key').on(t.organizationId, sql`lower(${t.name})`)],
+  (t) => [
+    // One name per location within an organization, compared case-insensitively.
+    uniqueIndex('sites_organization_name_key').on(t.organizationId, sql`lower(${t.name})`),
+    // Listing an organization's sites in keyset order.
+    index('sites_organization_idx').on(t.organizationId, t.id),
+  ],
 )
 
 export const equipment = pgTable(
@@ -67,10 +72,12 @@ export const equipment = pgTable(
     ...timestamps,
   },
   (t) => [
+    // A serial number identifies one asset of an organization.
     uniqueIndex('equipment_organization_serial_key').on(t.organizationId, t.serialNumber),
-    // Listing an organization's (or a site's) assets.
+    // Listing an organization's assets in keyset order.
     index('equipment_organization_idx').on(t.organizationId, t.id),
-    index('equipment_site_idx').on(t.siteId),
+    // Listing a site's assets in keyset order; also the foreign-key check when a site is deleted.
+    index('equipment_site_idx').on(t.siteId, t.id),
   ],
 )
 
@@ -98,6 +105,7 @@ export const contacts = pgTable(
   (t) => [
     // Listing an organization's contacts in keyset order.
     index('contacts_organization_idx').on(t.organizationId, t.id),
+    check('contacts_channels_check', sql`${t.channels} <@ array[${sql.raw(CHANNELS.map((c) => `'${c}'`).join(', '))}]::text[]`),
   ],
 )
 

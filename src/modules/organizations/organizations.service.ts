@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.ts'
-import { notFound } from '../../lib/errors.ts'
+import type { Db } from '../../db/client.ts'
+import { AppError, notFound } from '../../lib/errors.ts'
 import type { Page } from '../../lib/pagination.ts'
 import { describeConstraint } from '../../plugins/problem-details.ts'
 import * as repo from './organizations.repo.ts'
@@ -70,3 +71,22 @@ export async function updateOrganization(deps: Deps, id: string, version: number
  */
 export const deactivateOrganization = (deps: Deps, id: string, version: number | undefined) =>
   updateOrganization(deps, id, version, { active: false })
+
+/**
+ * Sites, equipment and contacts are created only under an existing, active organization;
+ * the error names `organizationId` so a client knows which field to fix.
+ */
+export async function requireActiveOrganization(db: Db, id: string): Promise<repo.OrganizationRow> {
+  const org = await repo.findOrganization(db, id)
+  if (!org) {
+    throw new AppError('REFERENCE_NOT_FOUND', `organization ${id} does not exist`, {
+      errors: [{ in: 'body', field: 'organizationId', message: 'no such organization' }],
+    })
+  }
+  if (!org.active) {
+    throw new AppError('UNPROCESSABLE', `organization ${id} is deactivated; reactivate it first`, {
+      errors: [{ in: 'body', field: 'organizationId', message: 'the organization is deactivated' }],
+    })
+  }
+  return org
+}
