@@ -14,6 +14,8 @@ import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
+import { calendarRoutes } from './modules/calendars/calendars.routes.ts'
+import { slaPolicyRoutes } from './modules/sla-policies/sla-policies.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -82,6 +84,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes, { deps, readiness: opts.readiness })
   await app.register(authRoutes, { deps })
   await app.register(organizationRoutes, { deps })
+  await app.register(calendarRoutes, { deps })
+  await app.register(slaPolicyRoutes, { deps })
 
   return app
 }

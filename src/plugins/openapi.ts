@@ -12,6 +12,8 @@ export const API_TAGS = [
   { name: 'contacts', description: 'People of an organization; authorized ones may open tickets' },
   { name: 'agents', description: 'People of the support provider' },
   { name: 'teams', description: 'Agents alerted together' },
+  { name: 'calendars', description: 'Business calendars: working hours, holidays and short days in a time zone' },
+  { name: 'sla-policies', description: 'Response and resolution targets per priority, and which tickets they apply to' },
 ]
 
 export default fp(
