@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { getById, ilikeAny, listById, updateVersioned } from '../../db/crud.ts'
 import { businessCalendars } from '../../db/schema/index.ts'
@@ -10,9 +10,6 @@ export const insertCalendar = async (db: Db, row: typeof businessCalendars.$infe
   (await db.insert(businessCalendars).values(row).returning())[0]!
 
 export const findCalendar = (db: Db, id: string, lock = false) => getById(db, businessCalendars, id, lock)
-
-export const findCalendars = (db: Db, ids: string[]) =>
-  ids.length === 0 ? Promise.resolve([]) : db.select().from(businessCalendars).where(inArray(businessCalendars.id, ids))
 
 export const listCalendars = <R>(db: Db, q: ListCalendarsQuery & { limit: number }, map: (r: CalendarRow) => R) =>
   listById(
