@@ -282,6 +282,35 @@ CREATE TABLE "slot_entries" (
 	CONSTRAINT "slot_entries_count_check" CHECK ("slot_entries"."count" > 0)
 );
 --> statement-breakpoint
+CREATE TABLE "business_calendars" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"time_zone" text NOT NULL,
+	"weekly" jsonb NOT NULL,
+	"holidays" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"recurring_holidays" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"overrides" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sla_policies" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"calendar_id" uuid,
+	"targets" jsonb NOT NULL,
+	"warning" jsonb,
+	"conditions" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"rank" integer NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "sla_policies_rank_check" CHECK ("sla_policies"."rank" >= 0)
+);
+--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -297,6 +326,7 @@ ALTER TABLE "contracts" ADD CONSTRAINT "contracts_responsible_manager_id_agents_
 ALTER TABLE "hour_bank_entries" ADD CONSTRAINT "hour_bank_entries_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recurring_services" ADD CONSTRAINT "recurring_services_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "slot_entries" ADD CONSTRAINT "slot_entries_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sla_policies" ADD CONSTRAINT "sla_policies_calendar_fk" FOREIGN KEY ("calendar_id") REFERENCES "public"."business_calendars"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
 CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
@@ -322,4 +352,7 @@ CREATE INDEX "contracts_plan_idx" ON "contracts" USING btree ("plan_id");--> sta
 CREATE INDEX "hour_bank_entries_contract_idx" ON "hour_bank_entries" USING btree ("contract_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "plans_name_key" ON "plans" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "recurring_services_contract_idx" ON "recurring_services" USING btree ("contract_id","id");--> statement-breakpoint
-CREATE INDEX "slot_entries_contract_month_idx" ON "slot_entries" USING btree ("contract_id","month");
+CREATE INDEX "slot_entries_contract_month_idx" ON "slot_entries" USING btree ("contract_id","month");--> statement-breakpoint
+CREATE UNIQUE INDEX "business_calendars_name_key" ON "business_calendars" USING btree (lower("name"));--> statement-breakpoint
+CREATE UNIQUE INDEX "sla_policies_name_key" ON "sla_policies" USING btree (lower("name"));--> statement-breakpoint
+CREATE UNIQUE INDEX "sla_policies_active_rank_key" ON "sla_policies" USING btree ("rank") WHERE "sla_policies"."active";

@@ -22,6 +22,8 @@ import { equipmentRoutes } from './modules/equipment/equipment.routes.ts'
 import { contactRoutes } from './modules/contacts/contacts.routes.ts'
 import { agentRoutes } from './modules/agents/agents.routes.ts'
 import { teamRoutes } from './modules/teams/teams.routes.ts'
+import { calendarRoutes } from './modules/calendars/calendars.routes.ts'
+import { slaPolicyRoutes } from './modules/sla-policies/sla-policies.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -98,6 +100,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(contactRoutes, { deps })
   await app.register(agentRoutes, { deps })
   await app.register(teamRoutes, { deps })
+  await app.register(calendarRoutes, { deps })
+  await app.register(slaPolicyRoutes, { deps })
 
   return app
 }

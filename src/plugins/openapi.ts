@@ -15,6 +15,8 @@ export const API_TAGS = [
   { name: 'plans', description: 'Contract templates (support tiers)' },
   { name: 'contracts', description: 'Support agreements, their hour bank and slot ledgers, recurring services and balances' },
   { name: 'intake', description: 'Whether a request may become a ticket: contact, contract, channel' },
+  { name: 'calendars', description: 'Business calendars: working hours, holidays and short days in a time zone' },
+  { name: 'sla-policies', description: 'Response and resolution targets per priority, and which tickets they apply to' },
 ]
 
 export default fp(

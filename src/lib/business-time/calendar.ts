@@ -419,6 +419,8 @@ export class BusinessCalendar {
     let day = day0 + 1
     for (;;) {
       if (day - day0 > MAX_SEARCH_DAYS) throw new RangeError('no working day found within 50 years')
+      // Same bound as addBusinessSeconds: never answer an instant outside the supported range.
+      if (day * DAY_MS > MAX_INSTANT) throw new RangeError('result beyond the supported range (year 2300)')
       const c = this.chunkOfDay(day)
       const d = day - c.firstDay
       if (d === 0 && c.workingDays < remaining) {
