@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { boolean, char, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { slaPolicies } from './sla.ts'
 import { id, timestamps, version } from './_columns.ts'
 import { type AgentRole, agents } from './agents.ts'
 import { type Channel, organizations } from './directory.ts'
@@ -77,8 +78,7 @@ export const contracts = pgTable(
     slotsPerMonth: integer(),
     slotCarryOver: boolean().notNull().default(false),
     allowedChannels: text().array().$type<Channel[]>().notNull(),
-    // No foreign key yet: the SLA policies table is being built in parallel; add one at merge.
-    slaPolicyId: uuid(),
+    slaPolicyId: uuid().references(() => slaPolicies.id),
     responsibleManagerId: uuid().references(() => agents.id),
     /** True: every authorized contact of the organization; false: only `authorizedContactIds`. */
     coversAllContacts: boolean().notNull().default(true),

@@ -14,6 +14,7 @@ describeConstraint('contracts_number_key', 'number', 'a contract with this numbe
 describeConstraint('contracts_organization_id_organizations_id_fk', 'organizationId', 'the organization does not exist')
 describeConstraint('contracts_plan_id_plans_id_fk', 'planId', 'the plan does not exist')
 describeConstraint('contracts_responsible_manager_id_agents_id_fk', 'responsibleManagerId', 'the agent does not exist')
+describeConstraint('contracts_sla_policy_id_sla_policies_id_fk', 'slaPolicyId', 'the SLA policy does not exist')
 
 /** A business rule refused a well-formed value: 422 naming the field. */
 export const unprocessable = (field: string, message: string, code: 'UNPROCESSABLE' | 'REFERENCE_NOT_FOUND' = 'UNPROCESSABLE') =>

@@ -122,6 +122,7 @@ t.test('contracts', async (t) => {
     await expect(body({ number: '' }), 400, 'number')
     await expect(body({ organizationId: '0190c5a4-0000-7000-8000-000000000000' }), 422, 'organizationId')
     await expect(body({ planId: '0190c5a4-0000-7000-8000-000000000000' }), 422, 'planId')
+    await expect(body({ slaPolicyId: '0190c5a4-0000-7000-8000-000000000000' }), 422, 'slaPolicyId')
     await expect(body({ responsibleManagerId: '0190c5a4-0000-7000-8000-000000000000' }), 422, 'responsibleManagerId')
     const plainAgent = await makeAgent(ctx, { role: 'agent' })
     await expect(body({ responsibleManagerId: plainAgent.id }), 422, 'responsibleManagerId')
