@@ -14,6 +14,10 @@ import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
+import { priorityRoutes } from './modules/priorities/priorities.routes.ts'
+import { queueRoutes } from './modules/queues/queues.routes.ts'
+import { ticketStateRoutes } from './modules/ticket-states/ticket-states.routes.ts'
+import { ticketTypeRoutes } from './modules/ticket-types/ticket-types.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -82,6 +86,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes, { deps, readiness: opts.readiness })
   await app.register(authRoutes, { deps })
   await app.register(organizationRoutes, { deps })
+  await app.register(queueRoutes, { deps })
+  await app.register(ticketTypeRoutes, { deps })
+  await app.register(ticketStateRoutes, { deps })
+  await app.register(priorityRoutes)
 
   return app
 }

@@ -8,3 +8,7 @@ export const DIRECTORY_READ: AccessRule = { scopes: ['directory:read'] }
 export const DIRECTORY_WRITE: AccessRule = { roles: ['admin', 'manager'], scopes: ['directory:write'] }
 export const ADMIN_ONLY: AccessRule = { roles: ['admin'] }
 export const ANY_PRINCIPAL: AccessRule = { scopes: [], contacts: true }
+
+/** Ticket configuration (queues, types, states, priorities): every agent and `tickets:read` keys read it; admins change it. */
+export const TICKETS_READ: AccessRule = { scopes: ['tickets:read'] }
+export const CONFIG_WRITE: AccessRule = { roles: ['admin'] }

@@ -12,6 +12,10 @@ export const API_TAGS = [
   { name: 'contacts', description: 'People of an organization; authorized ones may open tickets' },
   { name: 'agents', description: 'People of the support provider' },
   { name: 'teams', description: 'Agents alerted together' },
+  { name: 'queues', description: 'Departments tickets are routed to, each with a default team and an inbound address' },
+  { name: 'ticket-types', description: 'Kinds of problem: free or billable, and which description fields a request must carry' },
+  { name: 'ticket-states', description: 'Configurable ticket states, their categories and allowed transitions' },
+  { name: 'priorities', description: 'The fixed set of ticket priorities' },
 ]
 
 export default fp(
