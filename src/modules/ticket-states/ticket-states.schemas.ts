@@ -30,7 +30,7 @@ export type TicketState = Static<typeof TicketState>
 const writable = {
   name: Name(),
   category: Category,
-  isDefault: Type.Optional(Type.Boolean({ description: 'new tickets start in this state (category new only); replaces the current default' })),
+  isDefault: Type.Optional(Type.Boolean({ description: 'new tickets start in this state (category new only); replaces the current default. While there is no default, the first state of category new becomes it' })),
   position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'display order, ascending' })),
   allowedTransitions: Type.Optional(AllowedTransitions),
 }
