@@ -311,6 +311,55 @@ CREATE TABLE "sla_policies" (
 	CONSTRAINT "sla_policies_rank_check" CHECK ("sla_policies"."rank" >= 0)
 );
 --> statement-breakpoint
+CREATE TABLE "queues" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"description" text,
+	"default_team_id" uuid,
+	"inbound_email" text,
+	"billable_by_default" boolean DEFAULT false NOT NULL,
+	"reopen_on_customer_reply" boolean DEFAULT true NOT NULL,
+	"auto_close_resolved_after_days" integer,
+	"unassigned_alert_minutes" integer,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "queues_inbound_email_lower" CHECK ("queues"."inbound_email" = lower("queues"."inbound_email")),
+	CONSTRAINT "queues_auto_close_days_check" CHECK ("queues"."auto_close_resolved_after_days" >= 1),
+	CONSTRAINT "queues_unassigned_alert_minutes_check" CHECK ("queues"."unassigned_alert_minutes" >= 1)
+);
+--> statement-breakpoint
+CREATE TABLE "ticket_states" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"key" text NOT NULL,
+	"name" text NOT NULL,
+	"category" text NOT NULL,
+	"is_default" boolean DEFAULT false NOT NULL,
+	"position" integer DEFAULT 0 NOT NULL,
+	"allowed_transitions" text[] DEFAULT '{}'::text[] NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "ticket_states_category_check" CHECK ("ticket_states"."category" in ('new', 'open', 'pending', 'resolved', 'closed')),
+	CONSTRAINT "ticket_states_default_category_check" CHECK (not "ticket_states"."is_default" or "ticket_states"."category" = 'new'),
+	CONSTRAINT "ticket_states_key_check" CHECK ("ticket_states"."key" ~ '^[a-z][a-z0-9_-]{0,63}$')
+);
+--> statement-breakpoint
+CREATE TABLE "ticket_types" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"description" text,
+	"billable" boolean DEFAULT false NOT NULL,
+	"required_fields" text[] DEFAULT '{}'::text[] NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "ticket_types_required_fields_check" CHECK ("ticket_types"."required_fields" <@ array['steps', 'expectedResult', 'section', 'screenshot']::text[])
+);
+--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -328,6 +377,7 @@ ALTER TABLE "hour_bank_entries" ADD CONSTRAINT "hour_bank_entries_contract_id_co
 ALTER TABLE "recurring_services" ADD CONSTRAINT "recurring_services_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "slot_entries" ADD CONSTRAINT "slot_entries_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sla_policies" ADD CONSTRAINT "sla_policies_calendar_fk" FOREIGN KEY ("calendar_id") REFERENCES "public"."business_calendars"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "queues" ADD CONSTRAINT "queues_default_team_fkey" FOREIGN KEY ("default_team_id") REFERENCES "public"."teams"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
 CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
@@ -356,4 +406,10 @@ CREATE INDEX "recurring_services_contract_idx" ON "recurring_services" USING btr
 CREATE INDEX "slot_entries_contract_month_idx" ON "slot_entries" USING btree ("contract_id","month");--> statement-breakpoint
 CREATE UNIQUE INDEX "business_calendars_name_key" ON "business_calendars" USING btree (lower("name"));--> statement-breakpoint
 CREATE UNIQUE INDEX "sla_policies_name_key" ON "sla_policies" USING btree (lower("name"));--> statement-breakpoint
-CREATE UNIQUE INDEX "sla_policies_active_rank_key" ON "sla_policies" USING btree ("rank") WHERE "sla_policies"."active";
+CREATE UNIQUE INDEX "sla_policies_active_rank_key" ON "sla_policies" USING btree ("rank") WHERE "sla_policies"."active";--> statement-breakpoint
+CREATE UNIQUE INDEX "queues_name_key" ON "queues" USING btree (lower("name"));--> statement-breakpoint
+CREATE UNIQUE INDEX "queues_inbound_email_key" ON "queues" USING btree ("inbound_email");--> statement-breakpoint
+CREATE INDEX "queues_default_team_idx" ON "queues" USING btree ("default_team_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "ticket_states_key_key" ON "ticket_states" USING btree ("key");--> statement-breakpoint
+CREATE UNIQUE INDEX "ticket_states_default_key" ON "ticket_states" USING btree ("is_default") WHERE "ticket_states"."is_default";--> statement-breakpoint
+CREATE UNIQUE INDEX "ticket_types_name_key" ON "ticket_types" USING btree (lower("name"));

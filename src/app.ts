@@ -24,6 +24,10 @@ import { agentRoutes } from './modules/agents/agents.routes.ts'
 import { teamRoutes } from './modules/teams/teams.routes.ts'
 import { calendarRoutes } from './modules/calendars/calendars.routes.ts'
 import { slaPolicyRoutes } from './modules/sla-policies/sla-policies.routes.ts'
+import { priorityRoutes } from './modules/priorities/priorities.routes.ts'
+import { queueRoutes } from './modules/queues/queues.routes.ts'
+import { ticketStateRoutes } from './modules/ticket-states/ticket-states.routes.ts'
+import { ticketTypeRoutes } from './modules/ticket-types/ticket-types.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -102,6 +106,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(teamRoutes, { deps })
   await app.register(calendarRoutes, { deps })
   await app.register(slaPolicyRoutes, { deps })
+  await app.register(queueRoutes, { deps })
+  await app.register(ticketTypeRoutes, { deps })
+  await app.register(ticketStateRoutes, { deps })
+  await app.register(priorityRoutes)
 
   return app
 }

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, loadDotEnv } from './config.ts'
 import { buildApp } from './app.ts'
 import { DataDirInUseError, openDatabase, resolveJwtSecrets } from './db/client.ts'
 import { runMigrations } from './db/migrate.ts'
+import { seedTicketStates } from './db/seed-defaults.ts'
 import { systemClock } from './lib/clock.ts'
 import { createLogger } from './logger.ts'
 import { ensureBootstrapToken } from './modules/auth/bootstrap.service.ts'
@@ -45,6 +46,7 @@ async function main() {
     throw e
   }
   await runMigrations(database)
+  await seedTicketStates(database.db, systemClock)
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined }, 'database ready')
 
   const deps = { db: database.db, config, clock: systemClock }

@@ -14,3 +14,6 @@ export const CONTRACTS_READ: AccessRule = { scopes: ['contracts:read'] }
 export const CONTRACTS_WRITE: AccessRule = { roles: ['admin', 'manager'], scopes: ['contracts:write'] }
 /** The intake decision serves ticket intake integrations as well as contract tooling. */
 export const INTAKE_CHECK: AccessRule = { anyScope: ['tickets:read', 'contracts:read'] }
+/** Ticket configuration (queues, types, states, priorities): every agent and `tickets:read` keys read it; admins change it. */
+export const TICKETS_READ: AccessRule = { scopes: ['tickets:read'] }
+export const CONFIG_WRITE: AccessRule = { roles: ['admin'] }

@@ -17,6 +17,10 @@ export const API_TAGS = [
   { name: 'intake', description: 'Whether a request may become a ticket: contact, contract, channel' },
   { name: 'calendars', description: 'Business calendars: working hours, holidays and short days in a time zone' },
   { name: 'sla-policies', description: 'Response and resolution targets per priority, and which tickets they apply to' },
+  { name: 'queues', description: 'Departments tickets are routed to, each with a default team and an inbound address' },
+  { name: 'ticket-types', description: 'Kinds of problem: free or billable, and which description fields a request must carry' },
+  { name: 'ticket-states', description: 'Configurable ticket states, their categories and allowed transitions' },
+  { name: 'priorities', description: 'The fixed set of ticket priorities' },
 ]
 
 export default fp(
