@@ -14,6 +14,7 @@ import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
+import { jobRoutes } from './modules/jobs/jobs.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -82,6 +83,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes, { deps, readiness: opts.readiness })
   await app.register(authRoutes, { deps })
   await app.register(organizationRoutes, { deps })
+  await app.register(jobRoutes, { deps })
 
   return app
 }

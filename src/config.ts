@@ -37,6 +37,8 @@ export const ConfigSchema = Type.Object({
   SMTP_PORT: Type.Integer({ default: 2525, minimum: 0, maximum: 65535 }),
 
   SCHEDULER_ENABLED: Type.Boolean({ default: true }),
+  /** Comma-separated job names this instance does not run (see src/jobs/index.ts). */
+  SCHEDULER_DISABLED_JOBS: Type.Optional(Type.String({ pattern: '^[a-z0-9-]+( *, *[a-z0-9-]+)*$' })),
 
   DEFAULT_TIME_ZONE: Type.String({ default: 'Europe/Sofia', minLength: 1 }),
   DEFAULT_LOCALE: Type.String({ default: 'en', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' }),

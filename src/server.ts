@@ -1,8 +1,11 @@
+import os from 'node:os'
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts'
 import { buildApp } from './app.ts'
 import { DataDirInUseError, openDatabase, resolveJwtSecrets } from './db/client.ts'
 import { runMigrations } from './db/migrate.ts'
 import { systemClock } from './lib/clock.ts'
+import { JOBS } from './jobs/index.ts'
+import { createScheduler, type Scheduler } from './jobs/scheduler.ts'
 import { createLogger } from './logger.ts'
 import { ensureBootstrapToken } from './modules/auth/bootstrap.service.ts'
 
@@ -53,7 +56,20 @@ async function main() {
     log.warn({ file: bootstrapFile }, 'no agent exists yet: create the first admin with POST /v1/bootstrap and the token in this file (see README)')
   }
 
+  // Built apart from buildApp so tests get apps without timers; it starts once HTTP is up.
+  let scheduler: Scheduler | undefined
+  if (config.SCHEDULER_ENABLED) {
+    const disabled = config.SCHEDULER_DISABLED_JOBS?.split(',').map((n) => n.trim()) ?? []
+    try {
+      scheduler = createScheduler({ ...deps, log: app.log }, JOBS, { instanceId: `${os.hostname()}:${process.pid}`, disabled })
+    } catch (e) {
+      console.error(`deskledger: invalid configuration:\n  ${(e as Error).message}`)
+      process.exit(78)
+    }
+  }
+
   await app.listen({ host: config.HOST, port: config.PORT })
+  scheduler?.start()
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -67,6 +83,8 @@ async function main() {
     timer.unref()
     try {
       await app.close()
+      // Before the database: runs in progress finish and record their outcome.
+      await scheduler?.stop()
       await database.close()
       log.info('stopped')
       process.exit(0)

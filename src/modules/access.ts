@@ -8,3 +8,4 @@ export const DIRECTORY_READ: AccessRule = { scopes: ['directory:read'] }
 export const DIRECTORY_WRITE: AccessRule = { roles: ['admin', 'manager'], scopes: ['directory:write'] }
 export const ADMIN_ONLY: AccessRule = { roles: ['admin'] }
 export const ANY_PRINCIPAL: AccessRule = { scopes: [], contacts: true }
+export const JOBS_READ: AccessRule = { roles: ['admin'], scopes: ['jobs:read'] }

@@ -12,6 +12,7 @@ export const API_TAGS = [
   { name: 'contacts', description: 'People of an organization; authorized ones may open tickets' },
   { name: 'agents', description: 'People of the support provider' },
   { name: 'teams', description: 'Agents alerted together' },
+  { name: 'jobs', description: 'Scheduled jobs and the record of their runs' },
 ]
 
 export default fp(

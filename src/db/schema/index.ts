@@ -1,4 +1,5 @@
 export * from './agents.ts'
 export * from './auth.ts'
 export * from './directory.ts'
+export * from './jobs.ts'
 export * from './platform.ts'

@@ -137,6 +137,24 @@ CREATE TABLE "sites" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "job_runs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"job" text NOT NULL,
+	"tick" timestamp with time zone NOT NULL,
+	"instance_id" text NOT NULL,
+	"attempt" integer DEFAULT 1 NOT NULL,
+	"taken_over_from" text,
+	"started_at" timestamp with time zone NOT NULL,
+	"lease_until" timestamp with time zone NOT NULL,
+	"finished_at" timestamp with time zone,
+	"outcome" text DEFAULT 'running' NOT NULL,
+	"caught_up" integer DEFAULT 0 NOT NULL,
+	"summary" jsonb,
+	"error" text,
+	CONSTRAINT "job_runs_outcome_check" CHECK ("job_runs"."outcome" in ('running', 'ok', 'failed')),
+	CONSTRAINT "job_runs_finished_check" CHECK (("job_runs"."outcome" = 'running') = ("job_runs"."finished_at" is null))
+);
+--> statement-breakpoint
 CREATE TABLE "idempotency_keys" (
 	"principal" text NOT NULL,
 	"key" text NOT NULL,
@@ -174,4 +192,5 @@ CREATE INDEX "equipment_site_idx" ON "equipment" USING btree ("site_id");--> sta
 CREATE UNIQUE INDEX "organizations_name_key" ON "organizations" USING btree (lower("name"));--> statement-breakpoint
 CREATE UNIQUE INDEX "organizations_tax_id_key" ON "organizations" USING btree ("tax_id");--> statement-breakpoint
 CREATE INDEX "organizations_email_domains_idx" ON "organizations" USING gin ("email_domains");--> statement-breakpoint
-CREATE UNIQUE INDEX "sites_organization_name_key" ON "sites" USING btree ("organization_id",lower("name"));
+CREATE UNIQUE INDEX "sites_organization_name_key" ON "sites" USING btree ("organization_id",lower("name"));--> statement-breakpoint
+CREATE UNIQUE INDEX "job_runs_job_tick_key" ON "job_runs" USING btree ("job","tick");
