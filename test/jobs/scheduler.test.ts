@@ -1,5 +1,5 @@
 import { eq, inArray } from 'drizzle-orm'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { apiKeys, idempotencyKeys, jobRuns, loginAttempts, refreshTokens } from '../../src/db/schema/index.ts'
 import { JOBS } from '../../src/jobs/index.ts'
 import { createScheduler, type Job, type JobSummary } from '../../src/jobs/scheduler.ts'
@@ -16,7 +16,7 @@ t.test('scheduler', async (t) => {
   const { deps } = ctx
 
   /** A scheduler over the given jobs, stopped when the test ends. */
-  const scheduler = (t: Tap.Test, jobs: Job[], instanceId = 'test-a', disabled: string[] = []) => {
+  const scheduler = (t: Test, jobs: Job[], instanceId = 'test-a', disabled: string[] = []) => {
     const s = createScheduler(deps, jobs, { instanceId, disabled })
     t.teardown(() => s.stop())
     return s
@@ -80,7 +80,12 @@ t.test('scheduler', async (t) => {
   t.test('ticks missed while no instance ran are caught up by the next run', async (t) => {
     clock.set('2030-03-04T10:30:00Z')
     const seen: string[] = []
-    const s = scheduler(t, [hourly('catchup', (now) => (seen.push(now.toISOString()), {}))])
+    const s = scheduler(t, [
+      hourly('catchup', (now) => {
+        seen.push(now.toISOString())
+        return {}
+      }),
+    ])
     await s.runDue()
     clock.set('2030-03-04T14:05:00Z') // 11:00, 12:00 and 13:00 were missed
     t.match(await s.runDue(), [{ tick: '2030-03-04T14:00:00.000Z', outcome: 'ok', caughtUp: 3 }])
