@@ -138,6 +138,24 @@ CREATE TABLE "sites" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "job_runs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"job" text NOT NULL,
+	"tick" timestamp with time zone NOT NULL,
+	"instance_id" text NOT NULL,
+	"attempt" integer DEFAULT 1 NOT NULL,
+	"taken_over_from" text,
+	"started_at" timestamp with time zone NOT NULL,
+	"lease_until" timestamp with time zone NOT NULL,
+	"finished_at" timestamp with time zone,
+	"outcome" text DEFAULT 'running' NOT NULL,
+	"caught_up" integer DEFAULT 0 NOT NULL,
+	"summary" jsonb,
+	"error" text,
+	CONSTRAINT "job_runs_outcome_check" CHECK ("job_runs"."outcome" in ('running', 'ok', 'failed')),
+	CONSTRAINT "job_runs_finished_check" CHECK (("job_runs"."outcome" = 'running') = ("job_runs"."finished_at" is null))
+);
+--> statement-breakpoint
 CREATE TABLE "idempotency_keys" (
 	"principal" text NOT NULL,
 	"key" text NOT NULL,
@@ -394,6 +412,7 @@ CREATE UNIQUE INDEX "organizations_tax_id_key" ON "organizations" USING btree ("
 CREATE INDEX "organizations_email_domains_idx" ON "organizations" USING gin ("email_domains");--> statement-breakpoint
 CREATE UNIQUE INDEX "sites_organization_name_key" ON "sites" USING btree ("organization_id",lower("name"));--> statement-breakpoint
 CREATE INDEX "sites_organization_idx" ON "sites" USING btree ("organization_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "job_runs_job_tick_key" ON "job_runs" USING btree ("job","tick");--> statement-breakpoint
 CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("available_at") WHERE "outbox"."status" in ('pending', 'sending');--> statement-breakpoint
 CREATE UNIQUE INDEX "outbox_dedupe_key" ON "outbox" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "outbox_subject_idx" ON "outbox" USING btree ("subject","created_at");--> statement-breakpoint

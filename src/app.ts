@@ -28,6 +28,7 @@ import { priorityRoutes } from './modules/priorities/priorities.routes.ts'
 import { queueRoutes } from './modules/queues/queues.routes.ts'
 import { ticketStateRoutes } from './modules/ticket-states/ticket-states.routes.ts'
 import { ticketTypeRoutes } from './modules/ticket-types/ticket-types.routes.ts'
+import { jobRoutes } from './modules/jobs/jobs.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -110,6 +111,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ticketTypeRoutes, { deps })
   await app.register(ticketStateRoutes, { deps })
   await app.register(priorityRoutes)
+  await app.register(jobRoutes, { deps })
 
   return app
 }

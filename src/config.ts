@@ -37,6 +37,8 @@ export const ConfigSchema = Type.Object({
   SMTP_PORT: Type.Integer({ default: 2525, minimum: 0, maximum: 65535 }),
 
   SCHEDULER_ENABLED: Type.Boolean({ default: true }),
+  /** Comma-separated job names this instance does not run (see src/jobs/index.ts). */
+  SCHEDULER_DISABLED_JOBS: Type.Optional(Type.String({ pattern: '^[a-z0-9-]+( *, *[a-z0-9-]+)*$' })),
 
   /** Outbound mail relay, e.g. smtp://user:pass@relay:587; unset → mail is written to DATA_DIR/outbound-mail. */
   MAIL_RELAY_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),

@@ -1,9 +1,12 @@
+import os from 'node:os'
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts'
 import { buildApp } from './app.ts'
 import { DataDirInUseError, openDatabase, resolveJwtSecrets } from './db/client.ts'
 import { runMigrations } from './db/migrate.ts'
 import { seedTicketStates } from './db/seed-defaults.ts'
 import { systemClock } from './lib/clock.ts'
+import { JOBS } from './jobs/index.ts'
+import { createScheduler, type Scheduler } from './jobs/scheduler.ts'
 import { createLogger } from './logger.ts'
 import { ensureBootstrapToken } from './modules/auth/bootstrap.service.ts'
 import { createMailHandler } from './modules/mail/mail-transport.ts'
@@ -57,7 +60,22 @@ async function main() {
     log.warn({ file: bootstrapFile }, 'no agent exists yet: create the first admin with POST /v1/bootstrap and the token in this file (see README)')
   }
 
+  // Built apart from buildApp so tests get apps without timers; it starts once HTTP is up.
+  let scheduler: Scheduler | undefined
+  if (config.SCHEDULER_ENABLED) {
+    const disabled = config.SCHEDULER_DISABLED_JOBS?.split(',').map((n) => n.trim()) ?? []
+    try {
+      scheduler = createScheduler({ ...deps, log: app.log }, JOBS, { instanceId: `${os.hostname()}:${process.pid}`, disabled })
+    } catch (e) {
+      console.error(`deskledger: invalid configuration:\n  ${(e as Error).message}`)
+      process.exit(78)
+    }
+  }
+
   await app.listen({ host: config.HOST, port: config.PORT })
+  scheduler?.start()
+  // Catch up at boot: ticks missed while the service was down run now, not at their next tick.
+  void scheduler?.runDue().catch((err) => log.error({ err }, 'catch-up run failed'))
 
   const mail = createMailHandler(config)
   const dispatcher = config.OUTBOX_ENABLED ? startDispatcher({ ...deps, log: app.log }, { mail }) : undefined
@@ -76,6 +94,8 @@ async function main() {
       await app.close()
       await dispatcher?.stop()
       mail.close()
+      // Before the database: runs in progress finish and record their outcome.
+      await scheduler?.stop()
       await database.close()
       log.info('stopped')
       process.exit(0)

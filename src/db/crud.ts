@@ -1,4 +1,4 @@
-import { type AnyColumn, and, eq, gt, type SQL, sql } from 'drizzle-orm'
+import { type AnyColumn, and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { AppError, sqlState } from '../lib/errors.ts'
 import { decodeCursor, type Page, toPage } from '../lib/pagination.ts'
@@ -6,12 +6,11 @@ import type { Db } from './client.ts'
 
 /**
  * The two query shapes every directory-like resource shares. Lists walk the primary key
- * (UUIDv7, so creation order) with a keyset cursor; updates bump `version` and, when the
- * caller sent If-Match, only touch the row at that version.
+ * (UUIDv7, so creation order; `newestFirst` for logs) with a keyset cursor; updates bump
+ * `version` and, when the caller sent If-Match, only touch the row at that version.
  */
-type Versioned = PgTable & { id: PgColumn; version: PgColumn; updatedAt: PgColumn }
-/** Append-only ledgers page the same way but have no version. */
 type Keyed = PgTable & { id: PgColumn }
+type Versioned = Keyed & { version: PgColumn; updatedAt: PgColumn }
 
 export async function listById<T extends Keyed, R>(
   db: Db,
@@ -20,24 +19,25 @@ export async function listById<T extends Keyed, R>(
   filters: Array<SQL | undefined>,
   page: { limit: number; cursor?: string },
   map: (row: T['$inferSelect']) => R,
+  order: { newestFirst?: boolean } = {},
 ): Promise<Page<R>> {
   const after = decodeCursor(list, page.cursor, 1)
   const conds = [...filters]
   if (after) {
     const id = after[0]
     if (typeof id !== 'string') throw new AppError('INVALID_CURSOR', 'the cursor is malformed')
-    conds.push(gt(table.id, id))
+    conds.push(order.newestFirst ? lt(table.id, id) : gt(table.id, id))
   }
   const rows = (await db
     .select()
     .from(table as PgTable)
     .where(and(...conds))
-    .orderBy(table.id)
+    .orderBy(order.newestFirst ? desc(table.id) : asc(table.id))
     .limit(page.limit + 1)) as T['$inferSelect'][]
   return toPage(list, rows, page.limit, (r) => [(r as { id: string }).id], map)
 }
 
-export async function getById<T extends Versioned>(db: Db, table: T, id: string, lock = false): Promise<T['$inferSelect'] | undefined> {
+export async function getById<T extends Keyed>(db: Db, table: T, id: string, lock = false): Promise<T['$inferSelect'] | undefined> {
   const q = db
     .select()
     .from(table as PgTable)
@@ -116,3 +116,11 @@ export function ilikeAny(columns: AnyColumn[], q: string | undefined): SQL | und
 
 /** `%q%` with LIKE wildcards in `q` escaped, for substring filters built by hand. */
 export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+/**
+ * Deletes matching rows and returns how many went, without shipping them back: both drivers
+ * report affected rows differently (STACK.md trap 4), and purges may delete thousands.
+ */
+export async function deleteCounted(db: Db, table: PgTable, where: SQL | undefined): Promise<number> {
+  const res = await db.execute<{ n: number }>(sql`with d as (delete from ${table} where ${where ?? sql`true`} returning 1) select count(*)::int as n from d`)
+  return Number(res.rows[0]?.n ?? 0)
+}

@@ -17,3 +17,4 @@ export const INTAKE_CHECK: AccessRule = { anyScope: ['tickets:read', 'contracts:
 /** Ticket configuration (queues, types, states, priorities): every agent and `tickets:read` keys read it; admins change it. */
 export const TICKETS_READ: AccessRule = { scopes: ['tickets:read'] }
 export const CONFIG_WRITE: AccessRule = { roles: ['admin'] }
+export const JOBS_READ: AccessRule = { roles: ['admin'], scopes: ['jobs:read'] }

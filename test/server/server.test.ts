@@ -60,6 +60,42 @@ t.test('the service starts on the embedded database, guards its data directory a
   t.notMatch(server.output(), /a long enough password/, 'passwords never reach the log')
 })
 
+t.test('with the scheduler on, the process runs the jobs and lists their runs', async (t) => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'deskledger-server-'))
+  const port = await freePort()
+  const server = startServer({ ...baseEnv(dataDir, port), SCHEDULER_ENABLED: 'true', SCHEDULER_DISABLED_JOBS: 'purge-job-runs' })
+  t.teardown(() => {
+    server.child.kill('SIGKILL')
+  })
+  await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000)
+  t.match(server.output(), /scheduler started/)
+  t.match(server.output(), /"disabled":\["purge-job-runs"\]/)
+  // Cron fires only at the hour's :07/:17; a real process proves the wiring, the job tests prove the runs.
+  const token = readFileSync(path.join(dataDir, 'bootstrap-token'), 'utf8').trim()
+  const json = { 'content-type': 'application/json' }
+  await fetch(`http://127.0.0.1:${port}/v1/bootstrap`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ bootstrapToken: token, email: 'admin@example.com', name: 'Admin', password: 'a long enough password' }),
+  })
+  const login = await fetch(`http://127.0.0.1:${port}/v1/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: 'admin@example.com', password: 'a long enough password' }),
+  })
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const runs = await fetch(`http://127.0.0.1:${port}/v1/jobs/runs`, { headers: { authorization: `Bearer ${accessToken}` } })
+  t.equal(runs.status, 200)
+  t.match(await runs.json(), { data: Array, nextCursor: null })
+  server.child.kill('SIGTERM')
+  t.equal(await server.exited, 0, 'SIGTERM stops the scheduler and the process cleanly')
+  t.match(server.output(), /scheduler stopped/)
+
+  const bad = startServer({ ...baseEnv(dataDir, 1), SCHEDULER_ENABLED: 'true', SCHEDULER_DISABLED_JOBS: 'no-such-job' })
+  t.equal(await bad.exited, 78)
+  t.match(bad.output(), /unknown job "no-such-job"/)
+})
+
 t.test('a bad setting stops the start with a message naming it', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'deskledger-server-'))
   const bad = startServer({ ...baseEnv(dataDir, 1), PORT: 'eighty' })

@@ -1,6 +1,7 @@
 export * from './agents.ts'
 export * from './auth.ts'
 export * from './directory.ts'
+export * from './jobs.ts'
 export * from './platform.ts'
 export * from './outbox.ts'
 export * from './blobs.ts'

@@ -1,0 +1,33 @@
+import { purgeIdempotencyKeys, purgeLoginAttempts, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
+import type { Job } from './scheduler.ts'
+
+/**
+ * Every scheduled job. Cron expressions are read in DEFAULT_TIME_ZONE; daily jobs run at
+ * 05:xx, clear of the 00:00–04:00 hours where DST changes skip or repeat a time. Minutes
+ * are staggered so jobs do not all start together.
+ *
+ * Switching off: `SCHEDULER_ENABLED=false` stops every job on an instance (another instance
+ * still runs them); `SCHEDULER_DISABLED_JOBS=a,b` stops the named ones on an instance.
+ */
+export const JOBS: readonly Job[] = [
+  /**
+   * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
+   * a key). A second run finds nothing older left to delete.
+   */
+  { name: 'purge-idempotency-keys', cron: '7 * * * *', timeoutSeconds: 300, run: purgeIdempotencyKeys },
+  /**
+   * Hourly at :17. Deletes login throttling windows older than LOGIN_WINDOW_SECONDS, which
+   * no longer count. A second run finds nothing older left to delete.
+   */
+  { name: 'purge-login-attempts', cron: '17 * * * *', timeoutSeconds: 300, run: purgeLoginAttempts },
+  /**
+   * Daily at 05:27. Deletes refresh tokens expired or revoked more than 30 days ago. A
+   * second run finds nothing older left to delete.
+   */
+  { name: 'purge-refresh-tokens', cron: '27 5 * * *', timeoutSeconds: 300, run: purgeRefreshTokens },
+  /**
+   * Daily at 05:37. Deletes job runs whose tick is more than 30 days old, keeping each
+   * job's latest run. A second run finds nothing older left to delete.
+   */
+  { name: 'purge-job-runs', cron: '37 5 * * *', timeoutSeconds: 300, run: purgeOldJobRuns },
+]

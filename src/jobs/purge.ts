@@ -1,0 +1,36 @@
+import { and, isNotNull, lt, lte, or } from 'drizzle-orm'
+import { deleteCounted } from '../db/crud.ts'
+import { idempotencyKeys, loginAttempts, refreshTokens } from '../db/schema/index.ts'
+import type { Deps } from '../deps.ts'
+import { purgeJobRuns } from '../modules/jobs/jobs.repo.ts'
+import type { JobSummary } from './scheduler.ts'
+
+const DAY = 86_400_000
+const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
+
+/** Idempotency keys are honoured for 24 hours; a retry after that is a new request. */
+export const IDEMPOTENCY_RETENTION_MS = DAY
+/** Refresh tokens stay 30 days past expiry or revocation, for reuse detection and audits. */
+export const REFRESH_TOKEN_RETENTION_MS = 30 * DAY
+/** Job runs are kept 30 days (plus each job's latest, which anchors the catch-up count). */
+export const JOB_RUN_RETENTION_MS = 30 * DAY
+
+export async function purgeIdempotencyKeys(deps: Deps, now: Date): Promise<JobSummary> {
+  return { deleted: await deleteCounted(deps.db, idempotencyKeys, lt(idempotencyKeys.createdAt, ago(now, IDEMPOTENCY_RETENTION_MS))) }
+}
+
+/** A window that started a full window ago is over: `countAttempt` would restart it at 1 anyway. */
+export async function purgeLoginAttempts(deps: Deps, now: Date): Promise<JobSummary> {
+  const cutoff = ago(now, deps.config.LOGIN_WINDOW_SECONDS * 1000)
+  return { deleted: await deleteCounted(deps.db, loginAttempts, lte(loginAttempts.windowStart, cutoff)) }
+}
+
+export async function purgeRefreshTokens(deps: Deps, now: Date): Promise<JobSummary> {
+  const cutoff = ago(now, REFRESH_TOKEN_RETENTION_MS)
+  const where = or(lt(refreshTokens.expiresAt, cutoff), and(isNotNull(refreshTokens.revokedAt), lt(refreshTokens.revokedAt, cutoff)))
+  return { deleted: await deleteCounted(deps.db, refreshTokens, where) }
+}
+
+export async function purgeOldJobRuns(deps: Deps, now: Date): Promise<JobSummary> {
+  return { deleted: await purgeJobRuns(deps.db, ago(now, JOB_RUN_RETENTION_MS)) }
+}
