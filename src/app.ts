@@ -12,6 +12,7 @@ import openapiPlugin from './plugins/openapi.ts'
 import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
+import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
 import pkg from '../package.json' with { type: 'json' }
 
@@ -78,6 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Every module, listed explicitly.
   await app.register(systemRoutes, { deps, readiness: opts.readiness })
   await app.register(authRoutes, { deps })
+  await app.register(apiKeyRoutes, { deps })
   await app.register(organizationRoutes, { deps })
 
   return app

@@ -9,9 +9,10 @@ import type { Db } from './client.ts'
  * (UUIDv7, so creation order) with a keyset cursor; updates bump `version` and, when the
  * caller sent If-Match, only touch the row at that version.
  */
-type Versioned = PgTable & { id: PgColumn; version: PgColumn; updatedAt: PgColumn }
+type WithId = PgTable & { id: PgColumn }
+type Versioned = WithId & { version: PgColumn; updatedAt: PgColumn }
 
-export async function listById<T extends Versioned, R>(
+export async function listById<T extends WithId, R>(
   db: Db,
   table: T,
   list: string,
@@ -35,7 +36,7 @@ export async function listById<T extends Versioned, R>(
   return toPage(list, rows, page.limit, (r) => [(r as { id: string }).id], map)
 }
 
-export async function getById<T extends Versioned>(db: Db, table: T, id: string, lock = false): Promise<T['$inferSelect'] | undefined> {
+export async function getById<T extends WithId>(db: Db, table: T, id: string, lock = false): Promise<T['$inferSelect'] | undefined> {
   const q = db
     .select()
     .from(table as PgTable)
