@@ -13,6 +13,7 @@ import openapiPlugin from './plugins/openapi.ts'
 import problemDetails from './plugins/problem-details.ts'
 import { systemRoutes } from './modules/system/system.routes.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
+import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.ts'
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts'
 import { planRoutes } from './modules/plans/plans.routes.ts'
 import { contractRoutes } from './modules/contracts/contracts.routes.ts'
@@ -96,6 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Every module, listed explicitly.
   await app.register(systemRoutes, { deps, readiness: opts.readiness })
   await app.register(authRoutes, { deps })
+  await app.register(apiKeyRoutes, { deps })
   await app.register(organizationRoutes, { deps })
   await app.register(planRoutes, { deps })
   await app.register(contractRoutes, { deps })

@@ -29,8 +29,27 @@ export default fp(
     await app.register(fastifyJwt, {
       secret: deps.config.jwtSecrets[0]!,
       sign: { algorithm: JWT_ALGORITHM, expiresIn: deps.config.ACCESS_TOKEN_TTL_SECONDS },
-      verify: { algorithms: [JWT_ALGORITHM], requiredClaims: ['exp', 'iat', 'sub'], clockTimestamp: undefined },
+      verify: { algorithms: [JWT_ALGORITHM], requiredClaims: ['exp', 'iat', 'sub'] },
     })
+
+    /**
+     * Verifies against the current secret, then the previous one (rotation): only a bad
+     * signature moves on to the next secret; expiry and malformed tokens fail at once.
+     * The injected clock decides expiry, so tests and the signer agree on "now".
+     */
+    const verifyAccessToken = (token: string): Partial<AccessClaims> => {
+      const clockTimestamp = deps.clock.now().getTime()
+      let failure: unknown
+      for (const key of deps.config.jwtSecrets) {
+        try {
+          return app.jwt.verify<Partial<AccessClaims>>(token, { key, clockTimestamp })
+        } catch (e) {
+          failure = e
+          if ((e as { code?: string }).code !== 'FAST_JWT_INVALID_SIGNATURE') break
+        }
+      }
+      throw failure
+    }
     app.decorateRequest('principal', null)
 
     app.addHook('onRoute', (route) => {
@@ -58,7 +77,7 @@ export default fp(
       } else {
         let claims: Partial<AccessClaims>
         try {
-          claims = app.jwt.verify<Partial<AccessClaims>>(token, { clockTimestamp: deps.clock.now().getTime() })
+          claims = verifyAccessToken(token)
         } catch (e) {
           const expired = (e as { code?: string }).code === 'FAST_JWT_EXPIRED'
           throw new AppError('INVALID_TOKEN', expired ? 'the access token has expired; refresh it' : 'the access token is not valid')

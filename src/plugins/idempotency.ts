@@ -8,6 +8,13 @@ import { AppError } from '../lib/errors.ts'
 import { principalKey } from '../lib/principal.ts'
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The response carries a secret (tokens, a new API key): it must never be stored, so
+     * Idempotency-Key is ignored on the route and a retry runs again.
+     */
+    secretResponse?: true
+  }
   interface FastifyRequest {
     idempotency: { principal: string; key: string } | null
   }
@@ -46,7 +53,7 @@ export default fp(
     app.decorateRequest('idempotency', null)
 
     app.addHook('preHandler', async (request, reply) => {
-      if (request.method !== 'POST') return
+      if (request.method !== 'POST' || request.routeOptions.config.secretResponse) return
       const raw = request.headers['idempotency-key']
       if (raw === undefined) return
       const key = Array.isArray(raw) ? raw[0]! : raw

@@ -11,12 +11,13 @@ import { bootstrapFirstAdmin } from './bootstrap.service.ts'
 export async function authRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['auth']
-  const sign = (claims: service.AccessClaims) => fastify.jwt.sign(claims, { iat: Math.floor(deps.clock.now().getTime() / 1000) } as never)
+  // iat and exp follow the injected clock, as verification does (fast-jwt ignores an `iat` option).
+  const sign = (claims: service.AccessClaims) => fastify.jwt.sign(claims, { clockTimestamp: deps.clock.now().getTime() })
 
   app.post(
     '/v1/auth/login',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', secretResponse: true },
       schema: {
         tags,
         operationId: 'login',
@@ -32,7 +33,7 @@ export async function authRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
   app.post(
     '/v1/auth/refresh',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', secretResponse: true },
       schema: {
         tags,
         operationId: 'refreshToken',

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import type { Config } from '../../config.ts'
+import type { Db } from '../../db/client.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError } from '../../lib/errors.ts'
 import { createAgent } from '../agents/agents.service.ts'
@@ -15,7 +17,7 @@ export const bootstrapTokenFile = (dataDir: string) => path.join(dataDir, 'boots
  * `POST /v1/bootstrap` with it creates the first admin and burns the token.
  * Returns the file path when a token is waiting, undefined once agents exist.
  */
-export async function ensureBootstrapToken(deps: Pick<Deps, 'db' | 'config'>, opts: { renew?: boolean } = {}): Promise<string | undefined> {
+export async function ensureBootstrapToken(deps: { db: Db; config: Pick<Config, 'DATA_DIR'> }, opts: { renew?: boolean } = {}): Promise<string | undefined> {
   if ((await repo.countAgents(deps.db)) > 0) return undefined
   const file = bootstrapTokenFile(deps.config.DATA_DIR)
   const existing = await repo.getSetting(deps.db, SETTING)
@@ -34,8 +36,11 @@ export async function bootstrapFirstAdmin(
   const agent = await deps.db.transaction(async (tx) => {
     // Serialises concurrent bootstrap attempts on the setting row.
     const setting = (await repo.getSettingForUpdate(tx, SETTING)) as { hash?: string } | undefined
-    if ((await repo.countAgents(tx)) > 0 || !setting?.hash) {
+    if ((await repo.countAgents(tx)) > 0) {
       throw new AppError('ALREADY_BOOTSTRAPPED', 'agents exist already; log in, or ask an admin for an account')
+    }
+    if (!setting?.hash) {
+      throw new AppError('INVALID_TOKEN', 'no bootstrap token is waiting; restart the service or run `npm run admin -- bootstrap-token`')
     }
     if (!safeEqualHex(setting.hash, sha256(input.bootstrapToken.trim()))) {
       throw new AppError('INVALID_TOKEN', 'the bootstrap token is wrong; it is in the file bootstrap-token of the data directory')

@@ -18,4 +18,4 @@ export function newApiKey(): { key: string; prefix: string } {
 }
 
 /** Refresh tokens are `<row id>.<secret>`; only the secret's hash is stored. */
-export const REFRESH_RE = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/
+export const REFRESH_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/
