@@ -5,7 +5,7 @@ import { AppError, notFound } from '../../lib/errors.ts'
 import type { Page } from '../../lib/pagination.ts'
 import type { Principal } from '../../lib/principal.ts'
 import { describeConstraint } from '../../plugins/problem-details.ts'
-import { hashPassword } from '../auth/auth.service.ts'
+import { forgetAgent, hashPassword } from '../auth/auth.service.ts'
 import { revokeAgentTokens } from '../auth/auth.repo.ts'
 import * as repo from './agents.repo.ts'
 import type { Agent, CreateAgent, ListAgentsQuery, UpdateAgent } from './agents.schemas.ts'
@@ -89,6 +89,7 @@ export async function updateAgent(deps: Deps, actor: Principal, id: string, vers
     if (revokes) await revokeAgentTokens(tx, id, now)
     return updated
   })
+  forgetAgent(id)
   return toAgent(row, (await repo.teamIdsOf(deps.db, [id])).get(id))
 }
 

@@ -3,6 +3,7 @@ import { invalidField, notFound } from '../../lib/errors.ts'
 import type { Page } from '../../lib/pagination.ts'
 import type { Principal, Scope } from '../../lib/principal.ts'
 import { newApiKey, sha256 } from '../auth/tokens.ts'
+import { forgetApiKey } from '../auth/auth.service.ts'
 import * as repo from './api-keys.repo.ts'
 import type { ApiKey, CreateApiKey, CreatedApiKey, ListApiKeysQuery } from './api-keys.schemas.ts'
 
@@ -53,8 +54,10 @@ export function listApiKeys(deps: Deps, q: ListApiKeysQuery): Promise<Page<ApiKe
   return repo.listApiKeys(deps.db, { ...q, limit: q.limit ?? 50 }, now, (r) => toApiKey(r, now))
 }
 
-/** Authentication reads the row on every request, so a revoked key fails from the next request on. */
+/** A revoked key fails from the next request on this instance, and within the auth cache TTL on others. */
 export async function revokeApiKey(deps: Deps, id: string): Promise<void> {
   await repo.revokeApiKey(deps.db, id, deps.clock.now())
-  if (!(await repo.findApiKey(deps.db, id))) throw notFound('API key', id)
+  const row = await repo.findApiKey(deps.db, id)
+  if (!row) throw notFound('API key', id)
+  forgetApiKey(row.prefix)
 }

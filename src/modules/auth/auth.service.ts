@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.ts'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { Principal, Scope } from '../../lib/principal.ts'
+import { TtlCache } from './auth-cache.ts'
 import * as repo from './auth.repo.ts'
 import { API_KEY_RE, REFRESH_RE, randomSecret, safeEqualHex, sha256 } from './tokens.ts'
 
@@ -126,9 +127,19 @@ export async function logout(deps: Deps, token: string): Promise<void> {
 }
 
 /** A verified access token's claims → the agent principal, if the agent is still active and the token not superseded. */
+const agentAuth = new TtlCache<Awaited<ReturnType<typeof repo.findAgentAuth>>>()
+const apiKeyRows = new TtlCache<Awaited<ReturnType<typeof repo.findApiKeyByPrefix>>>()
+const apiKeyTouched = new Map<string, number>()
+
+/** Called by every change to an agent's access (disable, role, password) so this instance sees it at once. */
+export const forgetAgent = (id: string) => agentAuth.delete(id)
+/** Called when a key is revoked so this instance refuses it from the next request. */
+export const forgetApiKey = (prefix: string) => apiKeyRows.delete(prefix)
+
 export async function principalFromClaims(deps: Deps, claims: Partial<AccessClaims>): Promise<Principal> {
   if (claims.typ !== 'agent' || typeof claims.sub !== 'string') throw new AppError('INVALID_TOKEN', 'the token is not an access token')
-  const agent = await repo.findAgentAuth(deps.db, claims.sub)
+  const sub = claims.sub
+  const agent = await agentAuth.get(sub, () => repo.findAgentAuth(deps.db, sub))
   if (!agent?.active) throw new AppError('INVALID_TOKEN', 'the account is disabled or no longer exists')
   if (agent.tokenVersion !== claims.tv) throw new AppError('INVALID_TOKEN', 'the token was revoked; log in again')
   return { kind: 'agent', id: agent.id, role: agent.role, name: agent.name }
@@ -142,9 +153,15 @@ export async function principalFromApiKey(deps: Deps, key: string): Promise<Prin
   const invalid = new AppError('INVALID_TOKEN', 'the API key is not valid, expired or revoked')
   const m = API_KEY_RE.exec(key)
   if (!m) throw invalid
-  const row = await repo.findApiKeyByPrefix(deps.db, m[1]!)
+  const prefix = m[1]!
+  const row = await apiKeyRows.get(prefix, () => repo.findApiKeyByPrefix(deps.db, prefix))
   const now = deps.clock.now()
   if (!row || !safeEqualHex(row.keyHash, sha256(key)) || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw invalid
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) await repo.touchApiKey(deps.db, row.id, now)
+  // last_used_at is written at most once a minute per key and instance: authentication stays read-only.
+  const touched = apiKeyTouched.get(row.id) ?? row.lastUsedAt?.getTime() ?? 0
+  if (now.getTime() - touched > 60_000) {
+    apiKeyTouched.set(row.id, now.getTime())
+    await repo.touchApiKey(deps.db, row.id, now)
+  }
   return { kind: 'apiKey', id: row.id, scopes: row.scopes as Scope[], name: row.name }
 }
