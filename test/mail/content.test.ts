@@ -1,7 +1,7 @@
 import t from 'tap'
 import { htmlToText, sanitizeHtml, splitQuoted } from '../../src/modules/mail/content.ts'
 import { parseInbound } from '../../src/modules/mail/parse.ts'
-import { fixture } from './helpers.ts'
+import { fixture } from '../helpers/mail-fixtures.ts'
 
 t.test('sanitizeHtml removes everything active', async (t) => {
   const mail = await parseInbound(fixture('html-inline-attachments.eml'))

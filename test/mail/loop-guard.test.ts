@@ -3,7 +3,7 @@ import { classifyAutomated, extractBounce, type LoopGuardOptions, shouldThrottle
 import { signedMessageId, verifyMessageId } from '../../src/modules/mail/message-id.ts'
 import { parseInbound } from '../../src/modules/mail/parse.ts'
 import { FIXTURE } from './fixtures/texts.ts'
-import { eml, fixture } from './helpers.ts'
+import { eml, fixture } from '../helpers/mail-fixtures.ts'
 
 const opts: LoopGuardOptions = {
   ourDomains: ['desk.example.com'],

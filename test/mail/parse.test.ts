@@ -1,7 +1,7 @@
 import t from 'tap'
 import { messageIdsIn, normalizeMessageId, parseHeaderBlock, parseInbound, syntheticMessageKey } from '../../src/modules/mail/parse.ts'
 import { TEXTS } from './fixtures/texts.ts'
-import { eml, fixture } from './helpers.ts'
+import { eml, fixture } from '../helpers/mail-fixtures.ts'
 
 t.test('every charset decodes to the exact Unicode text', async (t) => {
   const cases: [string, { subject: string; body: string }][] = [

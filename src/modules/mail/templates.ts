@@ -1,4 +1,4 @@
-import { withTicketTag } from './threading.ts'
+import { stripReplyPrefixes, withoutTicketTag, withTicketTag } from './threading.ts'
 
 /**
  * Notification mail per locale (issue: "Templates per locale — English, Bulgarian, Romanian,
@@ -210,7 +210,8 @@ function compose<K extends NotificationKind>(kind: K, locale: MailLocale, data: 
     }
     case 'ticket.agent_reply': {
       const r = d as NotificationData['ticket.agent_reply']
-      return { subject: `Re: ${s}`, blocks: [{ p: r.text }, { p: `— ${r.agentName}` }] }
+      // One "Re:" however the ticket's subject was written (it may come from a customer's reply).
+      return { subject: `Re: ${stripReplyPrefixes(withoutTicketTag(s, n))}`, blocks: [{ p: r.text }, { p: `— ${r.agentName}` }] }
     }
     case 'ticket.state_changed': {
       const c = d as NotificationData['ticket.state_changed']

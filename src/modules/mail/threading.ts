@@ -47,9 +47,14 @@ export function stripReplyPrefixes(subject: string): string {
  * removed first, so a reply to "Re: [#1234] Printer" becomes "[#1234] Re: Printer", never doubled.
  */
 export function withTicketTag(subject: string, ticketNumber: number): string {
-  const rest = subject
+  const rest = withoutTicketTag(subject, ticketNumber)
+  return rest ? `[#${ticketNumber}] ${rest}` : `[#${ticketNumber}]`
+}
+
+/** The subject without this ticket's `[#n]` tags (another ticket's tag stays), whitespace collapsed. */
+export function withoutTicketTag(subject: string, ticketNumber: number): string {
+  return subject
     .replace(new RegExp(`\\s*\\[\\s*#\\s*${ticketNumber}\\s*\\]\\s*`, 'g'), ' ')
     .replace(/\s+/g, ' ')
     .trim()
-  return rest ? `[#${ticketNumber}] ${rest}` : `[#${ticketNumber}]`
 }

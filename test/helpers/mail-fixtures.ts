@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'mail', 'fixtures')
 export const fixture = (name: string): Buffer => readFileSync(path.join(dir, name))
 
 /** A minimal mail from header lines and a body, CRLF line breaks, for generated variants. */
