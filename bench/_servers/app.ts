@@ -1,0 +1,27 @@
+// The real app (buildApp with production settings and an info-level logger writing to /dev/null),
+// on PGlite in memory or on DATABASE_URL, with an admin and an access token for the load.
+import { open } from 'node:fs/promises'
+import pino from 'pino'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { openPglite, openPostgres } from '../../src/db/client.ts'
+import { runMigrations } from '../../src/db/migrate.ts'
+import { systemClock } from '../../src/lib/clock.ts'
+import { REDACT_PATHS } from '../../src/logger.ts'
+import { createAgent } from '../../src/modules/agents/agents.service.ts'
+
+const url = process.env.DATABASE_URL
+const database = url ? openPostgres(url, 10) : await openPglite(undefined)
+await runMigrations(database)
+const config = { ...loadConfig({ LOG_LEVEL: 'info' }), jwtSecrets: ['bench-secret-that-is-long-enough-0123456789abcdef'] }
+const devNull = await open('/dev/null', 'w')
+const logger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ fd: devNull.fd, sync: false }))
+const app = await buildApp({ deps: { db: database.db, config, clock: systemClock }, logger })
+const email = `bench.${process.pid}.${Date.now()}@example.test`
+const deps = { db: database.db, config, clock: systemClock, log: app.log }
+await createAgent(deps, { name: 'Bench Admin', email, role: 'admin', password: 'bench password 123' })
+await app.listen({ host: '127.0.0.1', port: 0 })
+const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: 'bench password 123' } })
+const token = (login.json() as { accessToken: string }).accessToken
+console.log(JSON.stringify({ ready: true, port: (app.server.address() as { port: number }).port, token }))
+process.on('SIGTERM', () => void app.close().then(() => database.close()).then(() => process.exit(0)))
