@@ -1,3 +1,4 @@
+CREATE SEQUENCE "public"."tickets_number_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE TABLE "agents" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
@@ -378,6 +379,124 @@ CREATE TABLE "ticket_types" (
 	CONSTRAINT "ticket_types_required_fields_check" CHECK ("ticket_types"."required_fields" <@ array['steps', 'expectedResult', 'section', 'screenshot']::text[])
 );
 --> statement-breakpoint
+CREATE TABLE "message_attachments" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"message_id" uuid NOT NULL,
+	"ticket_id" uuid NOT NULL,
+	"blob_hash" text NOT NULL,
+	"filename" text NOT NULL,
+	"content_type" text NOT NULL,
+	"size" integer NOT NULL,
+	"inline" boolean DEFAULT false NOT NULL,
+	"content_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "message_attachments_size_check" CHECK ("message_attachments"."size" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "ticket_events" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"ticket_id" uuid NOT NULL,
+	"type" text NOT NULL,
+	"field" text,
+	"old" jsonb,
+	"new" jsonb,
+	"actor" text NOT NULL,
+	"actor_kind" text NOT NULL,
+	"channel" text,
+	"reason" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "ticket_messages" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"ticket_id" uuid NOT NULL,
+	"visibility" text NOT NULL,
+	"author_kind" text NOT NULL,
+	"author_contact_id" uuid,
+	"author_agent_id" uuid,
+	"created_by" text NOT NULL,
+	"channel" text NOT NULL,
+	"body_text" text NOT NULL,
+	"body_html" text,
+	"mail_message_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "ticket_messages_visibility_check" CHECK ("ticket_messages"."visibility" in ('public', 'internal')),
+	CONSTRAINT "ticket_messages_author_kind_check" CHECK ("ticket_messages"."author_kind" in ('contact', 'agent', 'system')),
+	CONSTRAINT "ticket_messages_channel_check" CHECK ("ticket_messages"."channel" in ('email', 'web', 'api', 'phone', 'chat', 'messenger', 'on-site')),
+	CONSTRAINT "ticket_messages_author_check" CHECK (("ticket_messages"."author_kind" = 'contact' and "ticket_messages"."author_contact_id" is not null) or ("ticket_messages"."author_kind" = 'agent' and "ticket_messages"."author_agent_id" is not null) or "ticket_messages"."author_kind" = 'system')
+);
+--> statement-breakpoint
+CREATE TABLE "ticket_sla_clocks" (
+	"ticket_id" uuid NOT NULL,
+	"kind" text NOT NULL,
+	"status" text NOT NULL,
+	"policy_id" uuid NOT NULL,
+	"measure" text NOT NULL,
+	"target_seconds" integer NOT NULL,
+	"warn_seconds" integer,
+	"consumed_seconds" integer DEFAULT 0 NOT NULL,
+	"running_since" timestamp with time zone,
+	"due_at" timestamp with time zone,
+	"warn_at" timestamp with time zone,
+	"met_at" timestamp with time zone,
+	"warned_for_due_at" timestamp with time zone,
+	"breached_for_due_at" timestamp with time zone,
+	"cycle" integer DEFAULT 1 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "ticket_sla_clocks_pkey" PRIMARY KEY("ticket_id","kind"),
+	CONSTRAINT "ticket_sla_clocks_kind_check" CHECK ("ticket_sla_clocks"."kind" in ('first_response', 'next_response', 'resolution')),
+	CONSTRAINT "ticket_sla_clocks_status_check" CHECK ("ticket_sla_clocks"."status" in ('running', 'paused', 'met', 'stopped')),
+	CONSTRAINT "ticket_sla_clocks_measure_check" CHECK ("ticket_sla_clocks"."measure" in ('business', 'calendar')),
+	CONSTRAINT "ticket_sla_clocks_running_check" CHECK (("ticket_sla_clocks"."status" = 'running') = ("ticket_sla_clocks"."running_since" is not null))
+);
+--> statement-breakpoint
+CREATE TABLE "tickets" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"number" integer DEFAULT nextval('tickets_number_seq') NOT NULL,
+	"subject" text NOT NULL,
+	"description" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"channel" text NOT NULL,
+	"requester_id" uuid NOT NULL,
+	"organization_id" uuid NOT NULL,
+	"contract_id" uuid,
+	"site_id" uuid,
+	"equipment_id" uuid,
+	"queue_id" uuid NOT NULL,
+	"ticket_type_id" uuid,
+	"priority" text DEFAULT 'normal' NOT NULL,
+	"state_id" uuid NOT NULL,
+	"state_category" text NOT NULL,
+	"assignee_id" uuid,
+	"team_id" uuid,
+	"tags" text[] DEFAULT '{}'::text[] NOT NULL,
+	"billable" boolean NOT NULL,
+	"billable_reason" text,
+	"sla_policy_id" uuid,
+	"first_response_due_at" timestamp with time zone,
+	"next_response_due_at" timestamp with time zone,
+	"resolution_due_at" timestamp with time zone,
+	"next_due_at" timestamp with time zone,
+	"next_sla_event_at" timestamp with time zone,
+	"first_response_at" timestamp with time zone,
+	"resolved_at" timestamp with time zone,
+	"closed_at" timestamp with time zone,
+	"last_customer_message_at" timestamp with time zone,
+	"last_agent_reply_at" timestamp with time zone,
+	"merged_into_id" uuid,
+	"gate_override_reason" text,
+	"created_by" text NOT NULL,
+	"search" "tsvector" DEFAULT ''::tsvector NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "tickets_channel_check" CHECK ("tickets"."channel" in ('email', 'web', 'api', 'phone', 'chat', 'messenger', 'on-site')),
+	CONSTRAINT "tickets_priority_check" CHECK ("tickets"."priority" in ('low', 'normal', 'high', 'urgent')),
+	CONSTRAINT "tickets_state_category_check" CHECK ("tickets"."state_category" in ('new', 'open', 'pending', 'resolved', 'closed')),
+	CONSTRAINT "tickets_gate_override_check" CHECK ("tickets"."contract_id" is not null or "tickets"."gate_override_reason" is not null),
+	CONSTRAINT "tickets_billable_reason_check" CHECK ("tickets"."billable_reason" is null or length("tickets"."billable_reason") > 0),
+	CONSTRAINT "tickets_not_merged_into_self" CHECK ("tickets"."merged_into_id" is null or "tickets"."merged_into_id" <> "tickets"."id")
+);
+--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -396,6 +515,27 @@ ALTER TABLE "recurring_services" ADD CONSTRAINT "recurring_services_contract_id_
 ALTER TABLE "slot_entries" ADD CONSTRAINT "slot_entries_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sla_policies" ADD CONSTRAINT "sla_policies_calendar_fk" FOREIGN KEY ("calendar_id") REFERENCES "public"."business_calendars"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "queues" ADD CONSTRAINT "queues_default_team_fkey" FOREIGN KEY ("default_team_id") REFERENCES "public"."teams"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "message_attachments" ADD CONSTRAINT "message_attachments_message_id_ticket_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."ticket_messages"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "message_attachments" ADD CONSTRAINT "message_attachments_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "message_attachments" ADD CONSTRAINT "message_attachments_blob_hash_blobs_hash_fk" FOREIGN KEY ("blob_hash") REFERENCES "public"."blobs"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ticket_events" ADD CONSTRAINT "ticket_events_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ticket_messages" ADD CONSTRAINT "ticket_messages_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ticket_messages" ADD CONSTRAINT "ticket_messages_author_contact_id_contacts_id_fk" FOREIGN KEY ("author_contact_id") REFERENCES "public"."contacts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ticket_messages" ADD CONSTRAINT "ticket_messages_author_agent_id_agents_id_fk" FOREIGN KEY ("author_agent_id") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ticket_sla_clocks" ADD CONSTRAINT "ticket_sla_clocks_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ticket_sla_clocks" ADD CONSTRAINT "ticket_sla_clocks_policy_id_sla_policies_id_fk" FOREIGN KEY ("policy_id") REFERENCES "public"."sla_policies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_requester_fkey" FOREIGN KEY ("requester_id") REFERENCES "public"."contacts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_organization_fkey" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_contract_fkey" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_site_fkey" FOREIGN KEY ("site_id") REFERENCES "public"."sites"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_equipment_fkey" FOREIGN KEY ("equipment_id") REFERENCES "public"."equipment"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_queue_fkey" FOREIGN KEY ("queue_id") REFERENCES "public"."queues"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_ticket_type_fkey" FOREIGN KEY ("ticket_type_id") REFERENCES "public"."ticket_types"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_state_fkey" FOREIGN KEY ("state_id") REFERENCES "public"."ticket_states"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_assignee_fkey" FOREIGN KEY ("assignee_id") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_team_fkey" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_sla_policy_fkey" FOREIGN KEY ("sla_policy_id") REFERENCES "public"."sla_policies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_merged_into_fkey" FOREIGN KEY ("merged_into_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
 CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
@@ -431,4 +571,23 @@ CREATE UNIQUE INDEX "queues_inbound_email_key" ON "queues" USING btree ("inbound
 CREATE INDEX "queues_default_team_idx" ON "queues" USING btree ("default_team_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "ticket_states_key_key" ON "ticket_states" USING btree ("key");--> statement-breakpoint
 CREATE UNIQUE INDEX "ticket_states_default_key" ON "ticket_states" USING btree ("is_default") WHERE "ticket_states"."is_default";--> statement-breakpoint
-CREATE UNIQUE INDEX "ticket_types_name_key" ON "ticket_types" USING btree (lower("name"));
+CREATE UNIQUE INDEX "ticket_types_name_key" ON "ticket_types" USING btree (lower("name"));--> statement-breakpoint
+CREATE INDEX "message_attachments_message_idx" ON "message_attachments" USING btree ("message_id");--> statement-breakpoint
+CREATE INDEX "message_attachments_ticket_idx" ON "message_attachments" USING btree ("ticket_id");--> statement-breakpoint
+CREATE INDEX "message_attachments_blob_idx" ON "message_attachments" USING btree ("blob_hash");--> statement-breakpoint
+CREATE INDEX "ticket_events_ticket_idx" ON "ticket_events" USING btree ("ticket_id","id");--> statement-breakpoint
+CREATE INDEX "ticket_messages_ticket_idx" ON "ticket_messages" USING btree ("ticket_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "ticket_messages_mail_message_id_key" ON "ticket_messages" USING btree ("mail_message_id");--> statement-breakpoint
+CREATE INDEX "ticket_sla_clocks_due_idx" ON "ticket_sla_clocks" USING btree ("due_at") WHERE "ticket_sla_clocks"."status" = 'running';--> statement-breakpoint
+CREATE UNIQUE INDEX "tickets_number_key" ON "tickets" USING btree ("number");--> statement-breakpoint
+CREATE INDEX "tickets_org_state_updated_idx" ON "tickets" USING btree ("organization_id","state_category","updated_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "tickets_team_next_due_idx" ON "tickets" USING btree ("team_id","next_due_at","id") WHERE "tickets"."state_category" in ('new', 'open', 'pending');--> statement-breakpoint
+CREATE INDEX "tickets_next_sla_event_idx" ON "tickets" USING btree ("next_sla_event_at") WHERE "tickets"."next_sla_event_at" is not null;--> statement-breakpoint
+CREATE INDEX "tickets_search_idx" ON "tickets" USING gin ("search");--> statement-breakpoint
+CREATE INDEX "tickets_tags_idx" ON "tickets" USING gin ("tags");--> statement-breakpoint
+CREATE INDEX "tickets_assignee_idx" ON "tickets" USING btree ("assignee_id","updated_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "tickets_requester_idx" ON "tickets" USING btree ("requester_id","id");--> statement-breakpoint
+CREATE INDEX "tickets_contract_idx" ON "tickets" USING btree ("contract_id","id");--> statement-breakpoint
+CREATE INDEX "tickets_queue_idx" ON "tickets" USING btree ("queue_id","id");--> statement-breakpoint
+CREATE INDEX "tickets_merged_into_idx" ON "tickets" USING btree ("merged_into_id") WHERE "tickets"."merged_into_id" is not null;--> statement-breakpoint
+CREATE INDEX "tickets_updated_idx" ON "tickets" USING btree ("updated_at" DESC NULLS LAST,"id" DESC NULLS LAST);

@@ -33,6 +33,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with another request' },
   UNPROCESSABLE: { status: 422, title: 'The request cannot be processed' },
+  INTAKE_REFUSED: { status: 422, title: 'The request cannot become a ticket' },
   REFERENCE_NOT_FOUND: { status: 422, title: 'A referenced resource does not exist' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal server error' },

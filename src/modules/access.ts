@@ -18,3 +18,5 @@ export const INTAKE_CHECK: AccessRule = { anyScope: ['tickets:read', 'contracts:
 export const TICKETS_READ: AccessRule = { scopes: ['tickets:read'] }
 export const CONFIG_WRITE: AccessRule = { roles: ['admin'] }
 export const JOBS_READ: AccessRule = { roles: ['admin'], scopes: ['jobs:read'] }
+/** Working on tickets is every agent's job; API keys need `tickets:write`. */
+export const TICKETS_WRITE: AccessRule = { scopes: ['tickets:write'] }

@@ -21,6 +21,7 @@ export const API_TAGS = [
   { name: 'ticket-types', description: 'Kinds of problem: free or billable, and which description fields a request must carry' },
   { name: 'ticket-states', description: 'Configurable ticket states, their categories and allowed transitions' },
   { name: 'priorities', description: 'The fixed set of ticket priorities' },
+  { name: 'tickets', description: 'Tickets, their conversation, attachments, audit trail and SLA clocks' },
   { name: 'jobs', description: 'Scheduled jobs and the record of their runs' },
 ]
 

@@ -1,0 +1,113 @@
+import { and, eq } from 'drizzle-orm'
+import sanitizeHtml from 'sanitize-html'
+import type { Config } from '../../config.ts'
+import type { Db } from '../../db/client.ts'
+import { messageAttachments } from '../../db/schema/index.ts'
+import { AppError } from '../../lib/errors.ts'
+import { detectContentType, sanitizeFilename } from '../../lib/files.ts'
+import type { BlobStore } from '../blobs/blob-store.ts'
+
+/** A file as a channel received it: the API's multipart part, a mail attachment. */
+export interface IncomingFile {
+  filename?: string
+  bytes: Buffer
+  inline?: boolean
+  contentId?: string | null
+}
+
+export interface PreparedFile {
+  filename: string
+  contentType: string
+  bytes: Buffer
+  inline: boolean
+  contentId: string | null
+}
+
+type Limits = Pick<Config, 'ATTACHMENT_MAX_BYTES' | 'MESSAGE_ATTACHMENTS_MAX_BYTES' | 'MESSAGE_ATTACHMENTS_MAX_COUNT'>
+
+const fileError = (code: 'PAYLOAD_TOO_LARGE' | 'UNPROCESSABLE', index: number, message: string, detail: string) =>
+  new AppError(code, detail, { errors: [{ in: 'body', field: `files.${index}`, message }] })
+
+export const tooLarge = (index: number, name: string | undefined, max: number) =>
+  fileError('PAYLOAD_TOO_LARGE', index, `is larger than ${max} bytes`, `the file ${name ?? index} is larger than the limit of ${max} bytes per file`)
+export const tooMuch = (max: number) =>
+  new AppError('PAYLOAD_TOO_LARGE', `the files of one message may not exceed ${max} bytes together`, {
+    errors: [{ in: 'body', field: 'files', message: `exceed ${max} bytes together` }],
+  })
+export const tooMany = (max: number) =>
+  new AppError('UNPROCESSABLE', `a message may carry at most ${max} files`, { errors: [{ in: 'body', field: 'files', message: `more than ${max} files` }] })
+
+/**
+ * Checks the limits (per file, per message, count), refuses empty files, sanitises names and
+ * detects each type from the bytes (a client's Content-Type is never trusted). No I/O.
+ */
+export async function prepareFiles(limits: Limits, files: readonly IncomingFile[]): Promise<PreparedFile[]> {
+  if (files.length > limits.MESSAGE_ATTACHMENTS_MAX_COUNT) throw tooMany(limits.MESSAGE_ATTACHMENTS_MAX_COUNT)
+  let total = 0
+  const out: PreparedFile[] = []
+  for (const [i, f] of files.entries()) {
+    if (f.bytes.length === 0) throw fileError('UNPROCESSABLE', i, 'is empty', `the file ${f.filename ?? i} is empty`)
+    if (f.bytes.length > limits.ATTACHMENT_MAX_BYTES) throw tooLarge(i, f.filename, limits.ATTACHMENT_MAX_BYTES)
+    total += f.bytes.length
+    if (total > limits.MESSAGE_ATTACHMENTS_MAX_BYTES) throw tooMuch(limits.MESSAGE_ATTACHMENTS_MAX_BYTES)
+    out.push({
+      filename: sanitizeFilename(f.filename),
+      contentType: await detectContentType(f.bytes),
+      bytes: f.bytes,
+      inline: f.inline ?? false,
+      contentId: f.contentId ?? null,
+    })
+  }
+  return out
+}
+
+/** Stores the bodies (content-addressed, in the caller's transaction) and the attachment rows. */
+export async function storeFiles(tx: Db, store: BlobStore, ticketId: string, messageId: string, files: readonly PreparedFile[], now: Date) {
+  if (!files.length) return []
+  const rows = []
+  for (const f of files) {
+    const { hash, size } = await store.put(tx, f.bytes)
+    rows.push({ messageId, ticketId, blobHash: hash, filename: f.filename, contentType: f.contentType, size, inline: f.inline, contentId: f.contentId, createdAt: now })
+  }
+  return tx.insert(messageAttachments).values(rows).returning()
+}
+
+export const findAttachment = async (db: Db, id: string) => (await db.select().from(messageAttachments).where(eq(messageAttachments.id, id)))[0]
+
+export const attachmentsOfTicket = (db: Db, ticketId: string, messageIds?: string[]) =>
+  db
+    .select()
+    .from(messageAttachments)
+    .where(and(eq(messageAttachments.ticketId, ticketId)))
+    .then((rows) => (messageIds ? rows.filter((r) => messageIds.includes(r.messageId)) : rows))
+
+/**
+ * HTML as clients may send it: sanitize-html's defaults keep formatting and links and drop
+ * scripts, event handlers, iframes and styles; images are allowed by `cid:`/https source only.
+ */
+export function sanitizeBody(html: string): string {
+  return sanitizeHtml(html, {
+    allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img'],
+    allowedAttributes: { ...sanitizeHtml.defaults.allowedAttributes, img: ['src', 'alt', 'width', 'height'] },
+    allowedSchemes: ['https', 'mailto', 'cid'],
+  })
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
+
+/** Plain text of an HTML body, for search and for clients that show text only. */
+export function textOfHtml(html: string): string {
+  const marked = html.replace(/<(br|\/p|\/div|\/li|\/h[1-6]|\/tr|\/blockquote)\b[^>]*>/gi, '\n')
+  const stripped = sanitizeHtml(marked, { allowedTags: [], allowedAttributes: {} })
+  return stripped
+    .replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') {
+        const cp = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10)
+        return Number.isFinite(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m
+      }
+      return ENTITIES[e.toLowerCase()] ?? m
+    })
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}

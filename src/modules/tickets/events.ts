@@ -1,0 +1,50 @@
+import { and, asc, eq, like } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { ticketEvents } from '../../db/schema/index.ts'
+import type { Channel } from '../../db/schema/directory.ts'
+import type { Principal } from '../../lib/principal.ts'
+
+/** Who caused a change: a principal, or the system itself (mail intake, the scheduler, merges). */
+export interface Actor {
+  kind: 'agent' | 'apiKey' | 'contact' | 'system'
+  id: string
+}
+export const actorKey = (a: Actor) => `${a.kind}:${a.id}`
+export const actorOf = (p: Principal): Actor => ({ kind: p.kind, id: p.id })
+
+export interface EventInput {
+  type: string
+  field?: string | null
+  old?: unknown
+  new?: unknown
+  reason?: string | null
+}
+
+export type EventRow = typeof ticketEvents.$inferSelect
+
+/** Appends events; the log is never updated, so a plain multi-row insert is all it takes. */
+export async function recordEvents(db: Db, ticketId: string, actor: Actor, channel: Channel | null, events: EventInput[], now: Date): Promise<void> {
+  if (!events.length) return
+  await db.insert(ticketEvents).values(
+    events.map((e) => ({
+      ticketId,
+      type: e.type,
+      field: e.field ?? null,
+      old: e.old === undefined ? null : e.old,
+      new: e.new === undefined ? null : e.new,
+      actor: actorKey(actor),
+      actorKind: actor.kind,
+      channel,
+      reason: e.reason ?? null,
+      createdAt: now,
+    })),
+  )
+}
+
+/** SLA clock transitions of a ticket in order: the /sla timeline. */
+export const slaEvents = (db: Db, ticketId: string) =>
+  db
+    .select()
+    .from(ticketEvents)
+    .where(and(eq(ticketEvents.ticketId, ticketId), like(ticketEvents.type, 'sla.%')))
+    .orderBy(asc(ticketEvents.id))

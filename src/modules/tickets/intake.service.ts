@@ -1,0 +1,203 @@
+import { and, asc, eq, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { equipment, queues, sites, ticketMessages, tickets, ticketStates, ticketTypes } from '../../db/schema/index.ts'
+import type { Channel } from '../../db/schema/directory.ts'
+import type { Priority } from '../../db/schema/ticket-config.ts'
+import type { TicketDescriptionDoc } from '../../db/schema/tickets.ts'
+import type { Deps } from '../../deps.ts'
+import { AppError, type FieldError } from '../../lib/errors.ts'
+import { missingDescriptionFields } from '../../lib/ticket-description.ts'
+import { blobStoreFor } from '../blobs/blob-store.ts'
+import { checkIntake, type IntakeRefusal } from '../contracts/intake-gate.ts'
+import { enqueue } from '../outbox/outbox.service.ts'
+import { type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
+import { type Actor, actorKey, type EventInput, recordEvents } from './events.ts'
+import { applyClockChange, selectFor } from './sla.service.ts'
+
+export type TicketRow = typeof tickets.$inferSelect
+
+export interface IntakeInput {
+  channel: Channel
+  requester: { contactId: string } | { email: string }
+  subject: string
+  description?: TicketDescriptionDoc
+  bodyHtml?: string
+  queueId: string
+  ticketTypeId?: string
+  priority?: Priority
+  siteId?: string
+  equipmentId?: string
+  tags?: string[]
+  attachments?: IncomingFile[]
+  /** An agent taking responsibility for a request the gate refused (a phone call from a lapsed customer …). */
+  gateOverride?: { reason: string; agentId: string }
+  mailMessageId?: string
+  createdBy: Actor
+  at: Date
+}
+
+/** Refusals an agent may override: the contact is known, only the contract side says no. */
+const OVERRIDABLE: readonly IntakeRefusal[] = [
+  'contact_not_authorized',
+  'channel_not_allowed_for_contact',
+  'no_active_contract',
+  'contract_suspended',
+  'outside_term',
+  'contact_not_covered',
+  'channel_not_allowed',
+]
+
+const requesterField = (input: IntakeInput) => ('contactId' in input.requester ? 'requesterId' : 'requesterEmail')
+const refField = (field: string, message: string): FieldError => ({ in: 'body', field, message })
+
+/** The conversation's first message: the free text, then the structured parts the type asked for. */
+function firstMessageText(d: TicketDescriptionDoc, html: string | undefined, subject: string): string {
+  const parts = [d.text?.trim() || (html ? textOfHtml(html) : '')]
+  if (d.steps?.trim()) parts.push(`Steps: ${d.steps.trim()}`)
+  if (d.expectedResult?.trim()) parts.push(`Expected result: ${d.expectedResult.trim()}`)
+  if (d.section?.trim()) parts.push(`Section: ${d.section.trim()}`)
+  return parts.filter(Boolean).join('\n\n') || subject
+}
+
+/** Search document size cap: enough for any real message, bounded for pasted logs. */
+export const SEARCH_TEXT_MAX = 100_000
+
+/**
+ * The one intake path of every channel (API, mail, recurring tickets): requester → contact →
+ * covering contract through the intake gate → a ticket with its first message, attachments,
+ * events, SLA clocks and outbox rows, all in one transaction (the caller's `tx` when given, so
+ * mail intake can commit the raw message with it), or a precise AppError and nothing written.
+ *
+ * Defaults: the queue is required (mail derives it from the recipient address; the API names
+ * it); the team is the queue's default team; billable comes from the type, else the queue;
+ * priority normal; the state is the default state (category new).
+ */
+export async function intakeTicket(deps: Deps, tx: Db | undefined, input: IntakeInput): Promise<TicketRow> {
+  if (!tx) return deps.db.transaction((t) => intakeTicket(deps, t, input))
+  const db = tx
+  const at = input.at
+  const req = 'contactId' in input.requester ? { contactId: input.requester.contactId } : { email: input.requester.email }
+  const gate = await checkIntake(db, { ...req, channel: input.channel, at })
+  let contractId: string | null = null
+  let planId: string | null = null
+  let contact: { id: string; organizationId: string }
+  if (gate.ok) {
+    contractId = gate.contract.id
+    planId = gate.contract.planId
+    contact = gate.contact
+  } else if (input.gateOverride && gate.contact && OVERRIDABLE.includes(gate.reason)) {
+    contact = gate.contact
+  } else {
+    const overridable = gate.contact && OVERRIDABLE.includes(gate.reason)
+    throw new AppError('INTAKE_REFUSED', gate.detail, {
+      reason: gate.reason,
+      overridable: Boolean(overridable),
+      errors: [refField(requesterField(input), gate.reason)],
+    })
+  }
+  const organizationId = contact.organizationId
+
+  const [queue] = await db.select().from(queues).where(eq(queues.id, input.queueId))
+  const type = input.ticketTypeId ? (await db.select().from(ticketTypes).where(eq(ticketTypes.id, input.ticketTypeId)))[0] : undefined
+  const errors: FieldError[] = []
+  if (!queue?.active) errors.push(refField('queueId', queue ? 'the queue is deactivated' : 'no such queue'))
+  if (input.ticketTypeId && !type?.active) errors.push(refField('ticketTypeId', type ? 'the ticket type is deactivated' : 'no such ticket type'))
+  if (input.siteId) {
+    const [site] = await db.select({ organizationId: sites.organizationId }).from(sites).where(eq(sites.id, input.siteId))
+    if (site?.organizationId !== organizationId) errors.push(refField('siteId', "no such site of the requester's organization"))
+  }
+  if (input.equipmentId) {
+    const [eq_] = await db.select({ organizationId: equipment.organizationId }).from(equipment).where(eq(equipment.id, input.equipmentId))
+    if (eq_?.organizationId !== organizationId) errors.push(refField('equipmentId', "no such equipment of the requester's organization"))
+  }
+  if (errors.length) throw new AppError('REFERENCE_NOT_FOUND', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors })
+
+  const files = await prepareFiles(deps.config, input.attachments ?? [])
+  const description: TicketDescriptionDoc = input.description ?? {}
+  if (type) {
+    const missing = missingDescriptionFields(type, description, { hasImage: files.some((f) => f.contentType.startsWith('image/')) })
+    if (missing.length) {
+      throw new AppError('UNPROCESSABLE', `the ticket type ${type.name} requires ${missing.join(', ')}`, {
+        errors: missing.map((f) => refField(f === 'screenshot' ? 'attachments' : `description.${f}`, f === 'screenshot' ? 'attach a screenshot (an image)' : 'is required by the ticket type')),
+      })
+    }
+  }
+
+  const [state] = await db.select().from(ticketStates).where(and(eq(ticketStates.isDefault, true))).orderBy(asc(ticketStates.position)).limit(1)
+  if (!state) throw new AppError('CONFLICT', 'no default ticket state is configured; create a state of category new first')
+
+  const priority = input.priority ?? 'normal'
+  const facts = {
+    organizationId,
+    planId,
+    contractId,
+    siteId: input.siteId ?? null,
+    equipmentId: input.equipmentId ?? null,
+    ticketTypeId: input.ticketTypeId ?? null,
+    queueId: input.queueId,
+    priority,
+  }
+  const { applied } = await selectFor(db, facts)
+  const bodyHtml = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
+  const bodyText = firstMessageText(description, bodyHtml ?? undefined, input.subject)
+  const searchText = `${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX)
+
+  const [ticket] = await db
+    .insert(tickets)
+    .values({
+      subject: input.subject.trim(),
+      description,
+      channel: input.channel,
+      requesterId: contact.id,
+      organizationId,
+      contractId,
+      siteId: input.siteId ?? null,
+      equipmentId: input.equipmentId ?? null,
+      queueId: input.queueId,
+      ticketTypeId: input.ticketTypeId ?? null,
+      priority,
+      stateId: state.id,
+      stateCategory: state.category,
+      teamId: queue!.defaultTeamId,
+      tags: input.tags ?? [],
+      billable: type ? type.billable : queue!.billableByDefault,
+      gateOverrideReason: contractId ? null : input.gateOverride!.reason,
+      createdBy: actorKey(input.createdBy),
+      lastCustomerMessageAt: at,
+      search: sql`to_tsvector('simple', ${searchText})`,
+      createdAt: at,
+      updatedAt: at,
+    })
+    .returning()
+  const t = ticket!
+  const [message] = await db
+    .insert(ticketMessages)
+    .values({
+      ticketId: t.id,
+      visibility: 'public',
+      authorKind: 'contact',
+      authorContactId: contact.id,
+      createdBy: actorKey(input.createdBy),
+      channel: input.channel,
+      bodyText,
+      bodyHtml,
+      mailMessageId: input.mailMessageId ?? null,
+      createdAt: at,
+    })
+    .returning({ id: ticketMessages.id })
+  await storeFiles(db, blobStoreFor(deps.config), t.id, message!.id, files, at)
+
+  const clocks = await applyClockChange(db, t.id, { kind: 'created', category: state.category }, null, applied, priority, at)
+  const [withSla] = await db.update(tickets).set(clocks.columns).where(eq(tickets.id, t.id)).returning()
+
+  const events: EventInput[] = [{ type: 'ticket.created', new: { number: t.number, queueId: t.queueId, priority, contractId, state: state.key } }]
+  if (!gate.ok) {
+    events.push({ type: 'intake.gate_overridden', field: 'contractId', old: { reason: gate.reason, detail: gate.detail }, new: null, reason: input.gateOverride!.reason })
+  }
+  events.push({ type: 'message.added', new: { messageId: message!.id, visibility: 'public', attachments: files.length } })
+  if (applied) events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: null, new: { policyId: applied.policy.id, name: applied.policy.name } })
+  events.push(...clocks.events)
+  await recordEvents(db, t.id, input.createdBy, input.channel, events, at)
+  await enqueue(db, [{ kind: 'notification', payload: { event: 'ticket.created', ticketId: t.id, number: t.number }, dedupeKey: `ticket.created:${t.id}`, subject: `ticket:${t.id}` }], at)
+  return withSla!
+}

@@ -1,0 +1,165 @@
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { messageAttachments, ticketMessages, tickets } from '../../db/schema/index.ts'
+import type { Channel } from '../../db/schema/directory.ts'
+import type { MessageVisibility } from '../../db/schema/tickets.ts'
+import type { Deps } from '../../deps.ts'
+import { AppError, notFound } from '../../lib/errors.ts'
+import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
+import type { Principal } from '../../lib/principal.ts'
+import { blobStoreFor } from '../blobs/blob-store.ts'
+import { enqueue } from '../outbox/outbox.service.ts'
+import { findAttachment, type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
+import { actorOf, type EventInput, recordEvents } from './events.ts'
+import { SEARCH_TEXT_MAX } from './intake.service.ts'
+import { applyClockChange, loadPolicy } from './sla.service.ts'
+import type { Message } from './tickets.schemas.ts'
+import { visibleTicket } from './tickets.service.ts'
+
+export interface NewMessage {
+  visibility: MessageVisibility
+  bodyText?: string
+  bodyHtml?: string
+  channel?: Channel
+  files?: IncomingFile[]
+}
+
+type MessageRow = typeof ticketMessages.$inferSelect
+type AttachmentRow = typeof messageAttachments.$inferSelect
+
+function toMessage(m: MessageRow, files: AttachmentRow[]): Message {
+  return {
+    id: m.id,
+    ticketId: m.ticketId,
+    visibility: m.visibility,
+    authorKind: m.authorKind,
+    authorContactId: m.authorContactId,
+    authorAgentId: m.authorAgentId,
+    channel: m.channel,
+    bodyText: m.bodyText,
+    bodyHtml: m.bodyHtml,
+    attachments: files
+      .filter((f) => f.messageId === m.id)
+      .map((f) => ({
+        id: f.id,
+        messageId: f.messageId,
+        filename: f.filename,
+        contentType: f.contentType,
+        size: f.size,
+        inline: f.inline,
+        contentId: f.contentId,
+        url: `/v1/attachments/${f.id}`,
+      })),
+    createdAt: m.createdAt.toISOString(),
+  }
+}
+
+/**
+ * Adds a message to a ticket's conversation. Who wrote it decides what it does to the clocks:
+ * an agent's public reply meets the first-response (and a pending next-response) target; a
+ * contact's reply re-arms next response. Internal notes touch no clock and are never shown to
+ * contacts (who cannot write them either). API keys write as the system.
+ */
+export async function addMessage(deps: Deps, principal: Principal, ticketId: string, input: NewMessage): Promise<Message> {
+  if (principal.kind === 'contact' && input.visibility !== 'public') throw new AppError('FORBIDDEN', 'contacts cannot write internal notes')
+  const files = await prepareFiles(deps.config, input.files ?? [])
+  const html = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
+  const text = (input.bodyText ?? (html ? textOfHtml(html) : '')).trim()
+  if (!text && !files.length) {
+    throw new AppError('UNPROCESSABLE', 'a message needs a text, an HTML body or a file', {
+      errors: [{ in: 'body', field: 'bodyText', message: 'give bodyText, bodyHtml or files' }],
+    })
+  }
+  const now = deps.clock.now()
+  const channel: Channel = input.channel ?? (principal.kind === 'contact' ? 'web' : 'api')
+  const author =
+    principal.kind === 'agent'
+      ? { authorKind: 'agent' as const, authorAgentId: principal.id }
+      : principal.kind === 'contact'
+        ? { authorKind: 'contact' as const, authorContactId: principal.id }
+        : { authorKind: 'system' as const }
+  return deps.db.transaction(async (tx) => {
+    const t = await visibleTicket(tx, principal, ticketId, true)
+    if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${ticketId} was merged into ${t.mergedIntoId}; write there`)
+    const [m] = await tx
+      .insert(ticketMessages)
+      .values({ ticketId, visibility: input.visibility, ...author, createdBy: `${principal.kind}:${principal.id}`, channel, bodyText: text, bodyHtml: html, createdAt: now })
+      .returning()
+    const stored = await storeFiles(tx, blobStoreFor(deps.config), ticketId, m!.id, files, now)
+    const set: Partial<typeof tickets.$inferInsert> = {}
+    const isPublic = input.visibility === 'public'
+    const events: EventInput[] = [{ type: 'message.added', new: { messageId: m!.id, visibility: input.visibility, authorKind: author.authorKind, attachments: files.length } }]
+    if (isPublic && author.authorKind !== 'system') {
+      const policy = await loadPolicy(tx, t.slaPolicyId)
+      const change = author.authorKind === 'agent' ? ({ kind: 'agentReply' } as const) : ({ kind: 'customerReply', category: t.stateCategory } as const)
+      const out = await applyClockChange(tx, t.id, change, policy, policy, t.priority, now)
+      Object.assign(set, out.columns)
+      events.push(...out.events)
+      if (author.authorKind === 'agent') {
+        set.lastAgentReplyAt = now
+        if (!t.firstResponseAt) set.firstResponseAt = now
+      } else set.lastCustomerMessageAt = now
+    }
+    const searchText = isPublic && text ? text.slice(0, SEARCH_TEXT_MAX) : ''
+    await tx
+      .update(tickets)
+      .set({
+        ...set,
+        ...(searchText ? { search: sql`${tickets.search} || to_tsvector('simple', ${searchText})` } : {}),
+        version: sql`${tickets.version} + 1`,
+        updatedAt: now,
+      })
+      .where(eq(tickets.id, t.id))
+    await recordEvents(tx, t.id, actorOf(principal), channel, events, now)
+    if (isPublic) {
+      await enqueue(tx, [{ kind: 'notification', payload: { event: 'ticket.message_added', ticketId: t.id, number: t.number, messageId: m!.id }, subject: `ticket:${t.id}` }], now)
+    }
+    return toMessage(m!, stored)
+  })
+}
+
+/** A ticket's conversation in order; contacts see public messages only. */
+export async function listMessages(deps: Deps, principal: Principal, ticketId: string, q: { limit?: number; cursor?: string }): Promise<Page<Message>> {
+  await visibleTicket(deps.db, principal, ticketId)
+  const limit = q.limit ?? 50
+  const after = decodeCursor('ticket-messages', q.cursor, 1)
+  if (after && typeof after[0] !== 'string') throw new AppError('INVALID_CURSOR', 'the cursor is malformed')
+  const rows = await deps.db
+    .select()
+    .from(ticketMessages)
+    .where(
+      and(
+        eq(ticketMessages.ticketId, ticketId),
+        principal.kind === 'contact' ? ne(ticketMessages.visibility, 'internal') : undefined,
+        after ? sql`${ticketMessages.id} > ${after[0]}::uuid` : undefined,
+      ),
+    )
+    .orderBy(asc(ticketMessages.id))
+    .limit(limit + 1)
+  const ids = rows.slice(0, limit).map((r) => r.id)
+  const files = ids.length ? await deps.db.select().from(messageAttachments).where(inArray(messageAttachments.messageId, ids)) : []
+  return toPage('ticket-messages', rows, limit, (r) => [r.id], (r) => toMessage(r, files))
+}
+
+/**
+ * An attachment's bytes, for anyone who may see its ticket (and, for contacts, its message:
+ * files of internal notes stay internal). Everyone else gets 404.
+ */
+export async function downloadAttachment(deps: Deps, principal: Principal, id: string): Promise<{ filename: string; contentType: string; bytes: Buffer }> {
+  const a = await findAttachment(deps.db, id)
+  if (!a) throw notFound('attachment', id)
+  try {
+    await visibleTicket(deps.db, principal, a.ticketId)
+  } catch {
+    throw notFound('attachment', id)
+  }
+  if (principal.kind === 'contact' && (await isInternal(deps.db, a.messageId))) throw notFound('attachment', id)
+  const bytes = await blobStoreFor(deps.config).get(deps.db, a.blobHash)
+  if (!bytes) throw new AppError('INTERNAL', `the body of attachment ${id} is missing from the blob store`)
+  return { filename: a.filename, contentType: a.contentType, bytes }
+}
+
+async function isInternal(db: Db, messageId: string): Promise<boolean> {
+  const [m] = await db.select({ visibility: ticketMessages.visibility }).from(ticketMessages).where(eq(ticketMessages.id, messageId))
+  return m?.visibility !== 'public'
+}

@@ -1,0 +1,275 @@
+import { eq, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { businessCalendars, slaPolicies, ticketSlaClocks } from '../../db/schema/index.ts'
+import type { StateCategory } from '../../db/schema/ticket-config.ts'
+import type { BusinessCalendar } from '../../lib/business-time/index.ts'
+import {
+  CLOCK_KINDS,
+  type ClockKind,
+  clockTarget,
+  isBreached,
+  meetClock,
+  nextDueAt,
+  nextSlaEventAt,
+  pauseClock,
+  reopenClock,
+  resumeClock,
+  retargetClock,
+  type SlaClock,
+  startClock,
+  stopClock,
+} from '../../lib/sla-clock.ts'
+import { type Selection, selectPolicy, type TicketFacts } from '../../lib/sla-selection.ts'
+import { compiledCalendar } from '../calendars/calendars.service.ts'
+import { findActiveSlaPolicies, type SlaPolicyRow } from '../sla-policies/sla-policies.repo.ts'
+import type { EventInput } from './events.ts'
+
+/**
+ * The database side of SLA clocks: which policy applies, the clock rows, and the ticket columns
+ * derived from them. The arithmetic is in src/lib/sla-clock.ts.
+ */
+export interface AppliedPolicy {
+  policy: SlaPolicyRow
+  cal: BusinessCalendar | null
+}
+
+async function calendarOf(db: Db, policy: SlaPolicyRow): Promise<BusinessCalendar | null> {
+  if (!policy.calendarId) return null
+  const [cal] = await db.select().from(businessCalendars).where(eq(businessCalendars.id, policy.calendarId))
+  return cal ? compiledCalendar(cal) : null
+}
+
+/** The policy a ticket with these facts gets (and why), with its compiled calendar: two queries. */
+export async function selectFor(db: Db, facts: TicketFacts): Promise<{ applied: AppliedPolicy | null; selection: Selection<SlaPolicyRow> }> {
+  const selection = selectPolicy(facts, await findActiveSlaPolicies(db))
+  if (!selection.policy) return { applied: null, selection }
+  return { applied: { policy: selection.policy, cal: await calendarOf(db, selection.policy) }, selection }
+}
+
+export async function loadPolicy(db: Db, id: string | null): Promise<AppliedPolicy | null> {
+  if (!id) return null
+  const [policy] = await db.select().from(slaPolicies).where(eq(slaPolicies.id, id))
+  return policy ? { policy, cal: await calendarOf(db, policy) } : null
+}
+
+type ClockRow = typeof ticketSlaClocks.$inferSelect
+const ms = (d: Date | null) => (d === null ? null : d.getTime())
+const date = (n: number | null) => (n === null ? null : new Date(n))
+
+export function toClock(r: ClockRow): SlaClock & { cycle: number; policyId: string } {
+  return {
+    kind: r.kind,
+    status: r.status,
+    measure: r.measure,
+    targetSeconds: r.targetSeconds,
+    warnSeconds: r.warnSeconds,
+    consumedSeconds: r.consumedSeconds,
+    runningSince: ms(r.runningSince),
+    dueAt: ms(r.dueAt),
+    warnAt: ms(r.warnAt),
+    metAt: ms(r.metAt),
+    warnedForDueAt: ms(r.warnedForDueAt),
+    breachedForDueAt: ms(r.breachedForDueAt),
+    cycle: r.cycle,
+    policyId: r.policyId,
+  }
+}
+
+export const loadClocks = async (db: Db, ticketId: string) =>
+  (await db.select().from(ticketSlaClocks).where(eq(ticketSlaClocks.ticketId, ticketId))).map(toClock)
+
+/** What happens to a ticket that the clocks care about. */
+export type ClockChange =
+  | { kind: 'created'; category: StateCategory }
+  | { kind: 'agentReply' }
+  | { kind: 'customerReply'; category: StateCategory }
+  | { kind: 'category'; from: StateCategory; to: StateCategory }
+  | { kind: 'facts'; category: StateCategory; firstResponded: boolean }
+  | { kind: 'merged' }
+
+type Clocks = Map<ClockKind, SlaClock & { cycle: number }>
+
+const active = (c: SlaClock | undefined) => c !== undefined && (c.status === 'running' || c.status === 'paused')
+const isDone = (cat: StateCategory) => cat === 'resolved' || cat === 'closed'
+
+/** Applies one change to the clocks; `old` is the policy the clocks ran under, `next` the one that applies now. */
+function transition(clocks: Clocks, change: ClockChange, old: AppliedPolicy | null, next: AppliedPolicy | null, priority: TicketFacts['priority'], now: number): Clocks {
+  const out: Clocks = new Map(clocks)
+  const set = (k: ClockKind, c: SlaClock, cycle?: number) => out.set(k, { ...c, cycle: cycle ?? out.get(k)?.cycle ?? 1 })
+  const cal = next?.cal ?? old?.cal ?? null
+  const start = (k: ClockKind, paused: boolean, cycle = 1) => {
+    const target = next && clockTarget(next.policy, priority, k, next.cal, now)
+    if (target) set(k, startClock(k, target, next!.cal, now, paused), cycle)
+  }
+  switch (change.kind) {
+    case 'created':
+      if (!isDone(change.category)) {
+        start('first_response', change.category === 'pending')
+        start('resolution', change.category === 'pending')
+      }
+      break
+    case 'agentReply':
+      for (const k of ['first_response', 'next_response'] as const) {
+        const c = out.get(k)
+        if (active(c)) set(k, meetClock(c!, cal, now))
+      }
+      break
+    case 'customerReply': {
+      const fr = out.get('first_response')
+      const nr = out.get('next_response')
+      // The first response is still owed: that clock covers the customer's follow-up too.
+      if (active(fr) || active(nr) || isDone(change.category)) break
+      start('next_response', change.category === 'pending', (nr?.cycle ?? 0) + 1)
+      break
+    }
+    case 'category': {
+      const { from, to } = change
+      for (const [k, c] of out) {
+        if (to === 'closed') set(k, stopClock(c, cal, now))
+        else if (to === 'resolved') set(k, k === 'resolution' ? meetClock(c, cal, now) : stopClock(c, cal, now))
+        else if (isDone(from) && k === 'resolution') set(k, reopenClock(c, cal, now, to === 'pending'))
+        else if (to === 'pending') set(k, pauseClock(c, cal, now))
+        else if (from === 'pending') set(k, resumeClock(c, cal, now))
+      }
+      if (isDone(from) && !isDone(to) && !out.has('resolution')) start('resolution', to === 'pending')
+      break
+    }
+    case 'facts':
+      for (const k of CLOCK_KINDS) {
+        const c = out.get(k)
+        const target = next && clockTarget(next.policy, priority, k, next.cal, now)
+        if (c && active(c)) {
+          if (target) set(k, retargetClock(c, target, old?.cal ?? null, next!.cal, now))
+          else set(k, stopClock(c, old?.cal ?? null, now))
+        } else if (!c && target && !isDone(change.category)) {
+          if (k === 'resolution' || (k === 'first_response' && !change.firstResponded)) start(k, change.category === 'pending')
+        }
+      }
+      break
+    case 'merged':
+      for (const [k, c] of out) set(k, stopClock(c, cal, now))
+      break
+  }
+  return out
+}
+
+const iso = (n: number | null) => (n === null ? null : new Date(n).toISOString())
+
+/** One event per clock whose status, cycle or due instant changed. */
+function diffEvents(before: Clocks, after: Clocks, now: number): EventInput[] {
+  const events: EventInput[] = []
+  for (const k of CLOCK_KINDS) {
+    const a = before.get(k)
+    const b = after.get(k)
+    if (!b) continue
+    const state = { status: b.status, dueAt: iso(b.dueAt), consumedSeconds: b.consumedSeconds, targetSeconds: b.targetSeconds, cycle: b.cycle }
+    let type: string | undefined
+    if (!a || b.cycle !== a.cycle) type = b.status === 'paused' ? 'sla.started_paused' : 'sla.started'
+    else if (a.status !== b.status) {
+      type = { running: a.status === 'paused' ? 'sla.resumed' : 'sla.reopened', paused: 'sla.paused', met: 'sla.met', stopped: 'sla.stopped' }[b.status]
+    } else if (a.dueAt !== b.dueAt || a.targetSeconds !== b.targetSeconds) type = 'sla.retargeted'
+    if (!type) continue
+    events.push({
+      type,
+      field: k,
+      old: a ? { status: a.status, dueAt: iso(a.dueAt), consumedSeconds: a.consumedSeconds, targetSeconds: a.targetSeconds } : null,
+      new: type === 'sla.met' ? { ...state, breached: isBreached(b, now) } : state,
+    })
+  }
+  return events
+}
+
+export interface ClockOutcome {
+  /** Ticket columns derived from the clocks. */
+  columns: {
+    slaPolicyId: string | null
+    firstResponseDueAt: Date | null
+    nextResponseDueAt: Date | null
+    resolutionDueAt: Date | null
+    nextDueAt: Date | null
+    nextSlaEventAt: Date | null
+  }
+  events: EventInput[]
+}
+
+/**
+ * Loads the ticket's clocks, applies the change and writes the clocks that changed. `next` is the
+ * policy that applies from now on (the same as `old` unless the facts changed).
+ */
+export async function applyClockChange(
+  tx: Db,
+  ticketId: string,
+  change: ClockChange,
+  old: AppliedPolicy | null,
+  next: AppliedPolicy | null,
+  priority: TicketFacts['priority'],
+  now: Date,
+  existing?: Awaited<ReturnType<typeof loadClocks>>,
+): Promise<ClockOutcome> {
+  const rows = existing ?? (change.kind === 'created' ? [] : await loadClocks(tx, ticketId))
+  const before: Clocks = new Map(rows.map((c) => [c.kind, c]))
+  const after = transition(before, change, old, next, priority, now.getTime())
+  const changed = [...after.values()].filter((c) => {
+    const b = before.get(c.kind)
+    return !b || JSON.stringify({ ...b, policyId: undefined }) !== JSON.stringify(c)
+  })
+  const policyId = next?.policy.id ?? old?.policy.id
+  if (changed.length && policyId) {
+    await tx
+      .insert(ticketSlaClocks)
+      .values(
+        changed.map((c) => ({
+          ticketId,
+          kind: c.kind,
+          status: c.status,
+          policyId,
+          measure: c.measure,
+          targetSeconds: c.targetSeconds,
+          warnSeconds: c.warnSeconds,
+          consumedSeconds: c.consumedSeconds,
+          runningSince: date(c.runningSince),
+          dueAt: date(c.dueAt),
+          warnAt: date(c.warnAt),
+          metAt: date(c.metAt),
+          warnedForDueAt: date(c.warnedForDueAt),
+          breachedForDueAt: date(c.breachedForDueAt),
+          cycle: c.cycle,
+          updatedAt: now,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [ticketSlaClocks.ticketId, ticketSlaClocks.kind],
+        set: {
+          status: sqlExcluded('status'),
+          policyId: sqlExcluded('policy_id'),
+          measure: sqlExcluded('measure'),
+          targetSeconds: sqlExcluded('target_seconds'),
+          warnSeconds: sqlExcluded('warn_seconds'),
+          consumedSeconds: sqlExcluded('consumed_seconds'),
+          runningSince: sqlExcluded('running_since'),
+          dueAt: sqlExcluded('due_at'),
+          warnAt: sqlExcluded('warn_at'),
+          metAt: sqlExcluded('met_at'),
+          warnedForDueAt: sqlExcluded('warned_for_due_at'),
+          breachedForDueAt: sqlExcluded('breached_for_due_at'),
+          cycle: sqlExcluded('cycle'),
+          updatedAt: sqlExcluded('updated_at'),
+        },
+      })
+  }
+  const all = [...after.values()]
+  const dueOf = (k: ClockKind) => date(after.get(k)?.dueAt ?? null)
+  return {
+    columns: {
+      slaPolicyId: next?.policy.id ?? null,
+      firstResponseDueAt: dueOf('first_response'),
+      nextResponseDueAt: dueOf('next_response'),
+      resolutionDueAt: dueOf('resolution'),
+      nextDueAt: date(nextDueAt(all)),
+      nextSlaEventAt: date(nextSlaEventAt(all)),
+    },
+    events: diffEvents(before, after, now.getTime()),
+  }
+}
+
+const sqlExcluded = (column: string) => sql.raw(`excluded.${column}`)

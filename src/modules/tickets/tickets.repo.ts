@@ -1,0 +1,91 @@
+import { type AnyColumn, and, asc, desc, eq, gte, inArray, isNull, lte, type SQL, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { ticketEvents, ticketSlaClocks, tickets, ticketStates } from '../../db/schema/index.ts'
+import { AppError } from '../../lib/errors.ts'
+import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
+import type { ListTicketsQuery } from './tickets.schemas.ts'
+
+export type TicketRow = typeof tickets.$inferSelect
+
+export async function findTicket(db: Db, id: string, lock = false): Promise<TicketRow | undefined> {
+  const q = db.select().from(tickets).where(eq(tickets.id, id)).limit(1)
+  return (await (lock ? q.for('update') : q))[0]
+}
+
+export const allStates = (db: Db) => db.select().from(ticketStates)
+
+/** Exact timestamps as text for cursors (microseconds kept; STACK.md 24). */
+const exact = (c: AnyColumn) => sql<string | null>`to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
+const SORTS = {
+  created: { column: tickets.createdAt, dir: 'desc' },
+  updated: { column: tickets.updatedAt, dir: 'desc' },
+  due: { column: tickets.nextDueAt, dir: 'asc' },
+} as const
+
+/**
+ * Keyset pagination per sort: (created_at, id) and (updated_at, id) descending, (next_due_at, id)
+ * ascending with tickets without a due instant last. The cursor carries the sort key as exact
+ * text and the id.
+ */
+export async function listTickets<R>(
+  db: Db,
+  q: ListTicketsQuery & { limit: number },
+  scope: { organizationId?: string; stateIds?: string[] | null },
+  now: Date,
+  map: (r: TicketRow) => R,
+): Promise<Page<R>> {
+  const sort = SORTS[q.sort ?? 'updated']
+  const list = `tickets:${q.sort ?? 'updated'}`
+  const conds: Array<SQL | undefined> = [
+    scope.organizationId ? eq(tickets.organizationId, scope.organizationId) : undefined,
+    q.organizationId ? eq(tickets.organizationId, q.organizationId) : undefined,
+    scope.stateIds ? inArray(tickets.stateId, scope.stateIds) : undefined,
+    q.stateCategory?.length ? inArray(tickets.stateCategory, q.stateCategory) : undefined,
+    q.queueId ? eq(tickets.queueId, q.queueId) : undefined,
+    q.ticketTypeId ? eq(tickets.ticketTypeId, q.ticketTypeId) : undefined,
+    q.priority?.length ? inArray(tickets.priority, q.priority) : undefined,
+    q.requesterId ? eq(tickets.requesterId, q.requesterId) : undefined,
+    q.assigneeId === 'unassigned' ? isNull(tickets.assigneeId) : q.assigneeId ? eq(tickets.assigneeId, q.assigneeId) : undefined,
+    q.teamId ? eq(tickets.teamId, q.teamId) : undefined,
+    q.contractId ? eq(tickets.contractId, q.contractId) : undefined,
+    q.tag ? sql`${tickets.tags} @> array[${q.tag}]::text[]` : undefined,
+    q.channel ? eq(tickets.channel, q.channel) : undefined,
+    q.createdFrom ? gte(tickets.createdAt, new Date(q.createdFrom)) : undefined,
+    q.createdTo ? lte(tickets.createdAt, new Date(q.createdTo)) : undefined,
+    q.updatedFrom ? gte(tickets.updatedAt, new Date(q.updatedFrom)) : undefined,
+    q.updatedTo ? lte(tickets.updatedAt, new Date(q.updatedTo)) : undefined,
+    q.dueBefore ? lte(tickets.nextDueAt, new Date(q.dueBefore)) : undefined,
+    q.q ? sql`${tickets.search} @@ websearch_to_tsquery('simple', ${q.q})` : undefined,
+    q.breached === undefined
+      ? undefined
+      : sql`${q.breached ? sql`` : sql`not `}exists (select 1 from ${ticketSlaClocks} c where c.ticket_id = ${tickets.id} and ((c.status = 'running' and c.due_at < ${now}) or (c.status = 'met' and c.met_at > c.due_at)))`,
+  ]
+  const after = decodeCursor(list, q.cursor, 2)
+  if (after) {
+    const [key, id] = after
+    if (typeof id !== 'string' || (key !== null && typeof key !== 'string') || Number.isNaN(Date.parse(String(key ?? 0)))) {
+      throw new AppError('INVALID_CURSOR', 'the cursor is malformed')
+    }
+    const col = sort.column
+    if (sort.dir === 'desc') conds.push(sql`(${col}, ${tickets.id}) < (${key}::timestamptz, ${id}::uuid)`)
+    else if (key === null) conds.push(sql`(${col} is null and ${tickets.id} > ${id}::uuid)`)
+    else conds.push(sql`((${col}, ${tickets.id}) > (${key}::timestamptz, ${id}::uuid) or ${col} is null)`)
+  }
+  const order = sort.dir === 'desc' ? [desc(sort.column), desc(tickets.id)] : [sql`${sort.column} asc nulls last`, asc(tickets.id)]
+  const rows = await db
+    .select({ row: tickets, key: exact(sort.column) })
+    .from(tickets)
+    .where(and(...conds))
+    .orderBy(...order)
+    .limit(q.limit + 1)
+  return toPage(list, rows, q.limit, (r) => [r.key, r.row.id], (r) => map(r.row))
+}
+
+export const listEvents = (db: Db, ticketId: string, after: string | undefined, limit: number) =>
+  db
+    .select()
+    .from(ticketEvents)
+    .where(and(eq(ticketEvents.ticketId, ticketId), after ? sql`${ticketEvents.id} > ${after}::uuid` : undefined))
+    .orderBy(asc(ticketEvents.id))
+    .limit(limit + 1)

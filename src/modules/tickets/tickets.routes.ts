@@ -1,0 +1,235 @@
+import multipart from '@fastify/multipart'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { CHANNELS } from '../../db/schema/directory.ts'
+import { MESSAGE_VISIBILITIES } from '../../db/schema/tickets.ts'
+import type { Deps } from '../../deps.ts'
+import { AppError, invalidField } from '../../lib/errors.ts'
+import { contentDisposition } from '../../lib/files.ts'
+import { IdParams, PageQuery } from '../../lib/schemas.ts'
+import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { TICKETS_READ, TICKETS_WRITE } from '../access.ts'
+import { type IncomingFile, tooLarge, tooMany, tooMuch } from './attachments.ts'
+import * as messages from './messages.service.ts'
+import {
+  CreateMessage,
+  CreateTicket,
+  EventList,
+  EventsQuery,
+  ListTicketsQuery,
+  MergeTicket,
+  Message,
+  MessageList,
+  Ticket,
+  TicketList,
+  TicketSla,
+  UpdateTicket,
+} from './tickets.schemas.ts'
+import * as service from './tickets.service.ts'
+
+const FIELDS = new Set(['visibility', 'bodyText', 'bodyHtml', 'channel'])
+
+/** Reads a multipart message: its fields and files, refusing early once a limit is passed. */
+async function readMultipart(request: FastifyRequest, deps: Deps): Promise<messages.NewMessage> {
+  const fields: Record<string, string> = {}
+  const files: IncomingFile[] = []
+  let total = 0
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (files.length >= deps.config.MESSAGE_ATTACHMENTS_MAX_COUNT) throw tooMany(deps.config.MESSAGE_ATTACHMENTS_MAX_COUNT)
+        const bytes = await part.toBuffer().catch((e: { code?: string }) => {
+          if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(files.length, part.filename, deps.config.ATTACHMENT_MAX_BYTES)
+          throw e
+        })
+        total += bytes.length
+        if (total > deps.config.MESSAGE_ATTACHMENTS_MAX_BYTES) throw tooMuch(deps.config.MESSAGE_ATTACHMENTS_MAX_BYTES)
+        files.push({ filename: part.filename, bytes })
+      } else {
+        if (!FIELDS.has(part.fieldname)) throw invalidField(part.fieldname, 'is not a known field')
+        fields[part.fieldname] = String(part.value)
+      }
+    }
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (code === 'FST_FILES_LIMIT') throw tooMany(deps.config.MESSAGE_ATTACHMENTS_MAX_COUNT)
+    if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError('UNPROCESSABLE', 'too many form fields')
+    throw e
+  }
+  const visibility = fields.visibility as (typeof MESSAGE_VISIBILITIES)[number]
+  if (!MESSAGE_VISIBILITIES.includes(visibility)) throw invalidField('visibility', `must be one of ${MESSAGE_VISIBILITIES.join(', ')}`)
+  const channel = fields.channel as (typeof CHANNELS)[number] | undefined
+  if (channel !== undefined && !CHANNELS.includes(channel)) throw invalidField('channel', `must be one of ${CHANNELS.join(', ')}`)
+  if ((fields.bodyText?.length ?? 0) > 100_000) throw invalidField('bodyText', 'must NOT have more than 100000 characters')
+  if ((fields.bodyHtml?.length ?? 0) > 500_000) throw invalidField('bodyHtml', 'must NOT have more than 500000 characters')
+  return { visibility, bodyText: fields.bodyText || undefined, bodyHtml: fields.bodyHtml || undefined, channel, files }
+}
+
+export async function ticketRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  // Multipart is for message uploads only, so it is registered in this plugin's scope.
+  await fastify.register(multipart, {
+    limits: {
+      fileSize: deps.config.ATTACHMENT_MAX_BYTES,
+      files: deps.config.MESSAGE_ATTACHMENTS_MAX_COUNT + 1,
+      fields: 10,
+      fieldSize: 600_000,
+    },
+  })
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['tickets']
+
+  app.post(
+    '/v1/tickets',
+    {
+      config: { auth: TICKETS_WRITE },
+      schema: {
+        tags,
+        operationId: 'createTicket',
+        summary: 'Open a ticket through the intake gate (agents logging a call may override the gate with a reason)',
+        headers: IdempotencyHeader,
+        body: CreateTicket,
+        response: { 201: Ticket, ...errorResponses },
+      },
+    },
+    async (request, reply) => created(reply, '/v1/tickets', await service.createTicket(deps, request.principal!, request.body)),
+  )
+
+  app.get(
+    '/v1/tickets',
+    {
+      config: { auth: TICKETS_READ },
+      schema: { tags, operationId: 'listTickets', summary: 'List and search tickets', querystring: ListTicketsQuery, response: { 200: TicketList, ...errorResponses } },
+    },
+    async (request) => service.listTickets(deps, request.principal!, request.query),
+  )
+
+  app.get(
+    '/v1/tickets/:id',
+    {
+      config: { auth: TICKETS_READ },
+      schema: { tags, operationId: 'getTicket', summary: 'Get a ticket', params: IdParams, response: { 200: Ticket, ...errorResponses } },
+    },
+    async (request, reply) => withEtag(reply, await service.getTicket(deps, request.principal!, request.params.id)),
+  )
+
+  app.patch(
+    '/v1/tickets/:id',
+    {
+      config: { auth: TICKETS_WRITE },
+      schema: {
+        tags,
+        operationId: 'updateTicket',
+        summary: 'Assign, route, re-prioritise, change state, tags or the billable flag (each change is an event)',
+        params: IdParams,
+        headers: IfMatchHeader,
+        body: UpdateTicket,
+        response: { 200: Ticket, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      withEtag(reply, await service.updateTicket(deps, request.principal!, request.params.id, ifMatchVersion(request), request.body)),
+  )
+
+  app.post(
+    '/v1/tickets/:id/merge',
+    {
+      config: { auth: TICKETS_WRITE },
+      schema: {
+        tags,
+        operationId: 'mergeTicket',
+        summary: 'Merge this ticket into another of the same organization (messages, attachments and events move)',
+        params: IdParams,
+        headers: IdempotencyHeader,
+        body: MergeTicket,
+        response: { 200: Ticket, ...errorResponses },
+      },
+    },
+    async (request, reply) => withEtag(reply, await service.mergeTicket(deps, request.principal!, request.params.id, request.body)),
+  )
+
+  app.get(
+    '/v1/tickets/:id/events',
+    {
+      config: { auth: TICKETS_READ },
+      schema: { tags, operationId: 'listTicketEvents', summary: "A ticket's audit trail, oldest first", params: IdParams, querystring: EventsQuery, response: { 200: EventList, ...errorResponses } },
+    },
+    async (request) => service.listTicketEvents(deps, request.principal!, request.params.id, request.query),
+  )
+
+  app.get(
+    '/v1/tickets/:id/sla',
+    {
+      config: { auth: TICKETS_READ },
+      schema: { tags, operationId: 'getTicketSla', summary: "A ticket's SLA clocks, their timelines and why the policy applies", params: IdParams, response: { 200: TicketSla, ...errorResponses } },
+    },
+    async (request) => service.getTicketSla(deps, request.principal!, request.params.id),
+  )
+
+  app.post(
+    '/v1/tickets/:id/messages',
+    {
+      config: { auth: TICKETS_WRITE },
+      schema: {
+        tags,
+        operationId: 'addTicketMessage',
+        summary: 'Reply or add an internal note (JSON, or multipart/form-data with files)',
+        params: IdParams,
+        headers: IdempotencyHeader,
+        body: {
+          content: {
+            'application/json': { schema: CreateMessage },
+            // No `type`: the handler reads and checks the parts as they stream in (the body is not parsed up front).
+            'multipart/form-data': {
+              schema: Type.Unsafe<unknown>({
+                properties: {
+                  visibility: { type: 'string', enum: [...MESSAGE_VISIBILITIES] },
+                  bodyText: { type: 'string' },
+                  bodyHtml: { type: 'string' },
+                  channel: { type: 'string', enum: [...CHANNELS] },
+                  files: { type: 'array', items: { type: 'string', format: 'binary' } },
+                },
+                required: ['visibility'],
+              }),
+            },
+          },
+        },
+        response: { 201: Message, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const input = request.isMultipart() ? await readMultipart(request, deps) : (request.body as CreateMessage)
+      const m = await messages.addMessage(deps, request.principal!, request.params.id, input)
+      reply.code(201).header('location', `/v1/tickets/${m.ticketId}/messages/${m.id}`)
+      return m
+    },
+  )
+
+  app.get(
+    '/v1/tickets/:id/messages',
+    {
+      config: { auth: TICKETS_READ },
+      schema: { tags, operationId: 'listTicketMessages', summary: "A ticket's conversation, oldest first", params: IdParams, querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }), response: { 200: MessageList, ...errorResponses } },
+    },
+    async (request) => messages.listMessages(deps, request.principal!, request.params.id, request.query),
+  )
+
+  app.get(
+    '/v1/attachments/:id',
+    {
+      config: { auth: TICKETS_READ },
+      schema: {
+        tags,
+        operationId: 'downloadAttachment',
+        summary: 'Download an attachment (always as a download, with the type detected from its content)',
+        params: IdParams,
+        response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const file = await messages.downloadAttachment(deps, request.principal!, request.params.id)
+      reply.header('content-type', file.contentType).header('content-disposition', contentDisposition(file.filename)).header('x-content-type-options', 'nosniff')
+      return reply.send(file.bytes)
+    },
+  )
+}

@@ -1,0 +1,344 @@
+import { eq, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { agents, contracts, messageAttachments, queues, teams, ticketEvents, ticketMessages, tickets, ticketTypes } from '../../db/schema/index.ts'
+import type { Deps } from '../../deps.ts'
+import { AppError, type FieldError, notFound } from '../../lib/errors.ts'
+import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
+import { organizationScope, type Principal } from '../../lib/principal.ts'
+import { consumedAt, isBreached } from '../../lib/sla-clock.ts'
+import type { TicketFacts } from '../../lib/sla-selection.ts'
+import { canTransition } from '../../lib/state-machine.ts'
+import { type Actor, actorOf, type EventInput, type EventRow, recordEvents, slaEvents } from './events.ts'
+import { enqueue } from '../outbox/outbox.service.ts'
+import { intakeTicket } from './intake.service.ts'
+import { applyClockChange, type ClockChange, loadClocks, loadPolicy, selectFor } from './sla.service.ts'
+import * as repo from './tickets.repo.ts'
+import type { CreateTicket, ListTicketsQuery, MergeTicket, Ticket, TicketSla, UpdateTicket } from './tickets.schemas.ts'
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString())
+
+export function toTicket(r: repo.TicketRow): Ticket {
+  return {
+    id: r.id,
+    number: r.number,
+    subject: r.subject,
+    description: r.description,
+    channel: r.channel,
+    requesterId: r.requesterId,
+    organizationId: r.organizationId,
+    contractId: r.contractId,
+    siteId: r.siteId,
+    equipmentId: r.equipmentId,
+    queueId: r.queueId,
+    ticketTypeId: r.ticketTypeId,
+    priority: r.priority,
+    stateId: r.stateId,
+    stateCategory: r.stateCategory,
+    assigneeId: r.assigneeId,
+    teamId: r.teamId,
+    tags: r.tags,
+    billable: r.billable,
+    billableReason: r.billableReason,
+    slaPolicyId: r.slaPolicyId,
+    firstResponseDueAt: iso(r.firstResponseDueAt),
+    nextResponseDueAt: iso(r.nextResponseDueAt),
+    resolutionDueAt: iso(r.resolutionDueAt),
+    nextDueAt: iso(r.nextDueAt),
+    firstResponseAt: iso(r.firstResponseAt),
+    resolvedAt: iso(r.resolvedAt),
+    closedAt: iso(r.closedAt),
+    lastCustomerMessageAt: iso(r.lastCustomerMessageAt),
+    lastAgentReplyAt: iso(r.lastAgentReplyAt),
+    mergedIntoId: r.mergedIntoId,
+    gateOverrideReason: r.gateOverrideReason,
+    createdBy: r.createdBy,
+    version: r.version,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  }
+}
+
+/**
+ * The ticket if this principal may see it. A contact sees only its own organization's tickets;
+ * another organization's ticket is "not found", never "forbidden", so ids leak nothing.
+ */
+export async function visibleTicket(db: Db, principal: Principal, id: string, lock = false): Promise<repo.TicketRow> {
+  const row = await repo.findTicket(db, id, lock)
+  const scope = organizationScope(principal)
+  if (!row || (scope !== undefined && row.organizationId !== scope)) throw notFound('ticket', id)
+  return row
+}
+
+export async function createTicket(deps: Deps, principal: Principal, input: CreateTicket): Promise<Ticket> {
+  if (!input.requesterId === !input.requesterEmail) {
+    throw new AppError('VALIDATION_FAILED', 'give exactly one of requesterId and requesterEmail', {
+      errors: [{ in: 'body', field: 'requesterId', message: 'give exactly one of requesterId and requesterEmail' }],
+    })
+  }
+  if (input.gateOverrideReason && principal.kind !== 'agent') throw new AppError('FORBIDDEN', 'only agents may override the intake gate')
+  const row = await intakeTicket(deps, undefined, {
+    channel: input.channel ?? (principal.kind === 'agent' ? 'phone' : 'api'),
+    requester: input.requesterId ? { contactId: input.requesterId } : { email: input.requesterEmail! },
+    subject: input.subject,
+    description: input.description,
+    bodyHtml: input.bodyHtml,
+    queueId: input.queueId,
+    ticketTypeId: input.ticketTypeId,
+    priority: input.priority,
+    siteId: input.siteId,
+    equipmentId: input.equipmentId,
+    tags: input.tags,
+    gateOverride: input.gateOverrideReason ? { reason: input.gateOverrideReason, agentId: principal.id } : undefined,
+    createdBy: actorOf(principal),
+    at: deps.clock.now(),
+  })
+  return toTicket(row)
+}
+
+export const getTicket = async (deps: Deps, principal: Principal, id: string): Promise<Ticket> => toTicket(await visibleTicket(deps.db, principal, id))
+
+export async function listTickets(deps: Deps, principal: Principal, q: ListTicketsQuery): Promise<Page<Ticket>> {
+  let stateIds: string[] | null = null
+  if (q.state) stateIds = (await repo.allStates(deps.db)).filter((s) => s.key === q.state).map((s) => s.id)
+  return repo.listTickets(deps.db, { ...q, limit: q.limit ?? 50 }, { organizationId: organizationScope(principal), stateIds }, deps.clock.now(), toTicket)
+}
+
+const factsOf = (t: repo.TicketRow, planId: string | null): TicketFacts => ({
+  organizationId: t.organizationId,
+  planId,
+  contractId: t.contractId,
+  siteId: t.siteId,
+  equipmentId: t.equipmentId,
+  ticketTypeId: t.ticketTypeId,
+  queueId: t.queueId,
+  priority: t.priority,
+})
+
+async function planOf(db: Db, contractId: string | null): Promise<string | null> {
+  if (!contractId) return null
+  const [c] = await db.select({ planId: contracts.planId }).from(contracts).where(eq(contracts.id, contractId))
+  return c?.planId ?? null
+}
+
+async function checkRefs(db: Db, patch: UpdateTicket): Promise<void> {
+  const errors: FieldError[] = []
+  const exists = async (table: typeof agents | typeof teams | typeof queues | typeof ticketTypes, id: string, field: string, what: string) => {
+    const [r] = await db.select({ id: table.id }).from(table).where(eq(table.id, id))
+    if (!r) errors.push({ in: 'body', field, message: `no such ${what}` })
+  }
+  if (patch.assigneeId) await exists(agents, patch.assigneeId, 'assigneeId', 'agent')
+  if (patch.teamId) await exists(teams, patch.teamId, 'teamId', 'team')
+  if (patch.queueId) await exists(queues, patch.queueId, 'queueId', 'queue')
+  if (patch.ticketTypeId) await exists(ticketTypes, patch.ticketTypeId, 'ticketTypeId', 'ticket type')
+  if (errors.length) throw new AppError('REFERENCE_NOT_FOUND', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors })
+}
+
+const SIMPLE_FIELDS = ['subject', 'assigneeId', 'teamId', 'queueId', 'ticketTypeId', 'priority', 'tags'] as const
+const SLA_FIELDS: readonly string[] = ['queueId', 'ticketTypeId', 'priority']
+
+/**
+ * Applies a PATCH: every changed field becomes an event (old → new); a state change must be an
+ * allowed transition (409 naming `state`) and moves the SLA clocks; a change of the facts SLA
+ * selection looks at re-selects the policy and re-targets the clocks, keeping consumed time.
+ * The billable flag is a commercial decision: managers and admins only, with a reason.
+ */
+export async function updateTicket(deps: Deps, principal: Principal, id: string, version: number | undefined, patch: UpdateTicket): Promise<Ticket> {
+  if ((patch.billable !== undefined || patch.billableReason !== undefined) && !(principal.kind === 'agent' && principal.role !== 'agent')) {
+    throw new AppError('FORBIDDEN', 'only managers and admins may override the billable flag')
+  }
+  if (patch.billable !== undefined && !patch.billableReason) {
+    throw new AppError('VALIDATION_FAILED', 'billableReason is required when overriding billable', {
+      errors: [{ in: 'body', field: 'billableReason', message: 'is required with billable' }],
+    })
+  }
+  const now = deps.clock.now()
+  const actor = actorOf(principal)
+  const row = await deps.db.transaction(async (tx) => {
+    const t = await visibleTicket(tx, principal, id, true)
+    if (version !== undefined && version !== t.version) {
+      throw new AppError('PRECONDITION_FAILED', `ticket ${id} is at version ${t.version}, not ${version}; fetch it again`)
+    }
+    if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${id} was merged into ${t.mergedIntoId}; change that ticket instead`)
+    await checkRefs(tx, patch)
+    const set: Partial<repo.TicketRow> = {}
+    const events: EventInput[] = []
+    for (const f of SIMPLE_FIELDS) {
+      const v = patch[f]
+      if (v === undefined || JSON.stringify(v) === JSON.stringify(t[f])) continue
+      ;(set as Record<string, unknown>)[f] = v
+      events.push({ type: 'ticket.updated', field: f, old: t[f], new: v })
+    }
+    if (patch.billable !== undefined && patch.billable !== t.billable) {
+      set.billable = patch.billable
+      set.billableReason = patch.billableReason!
+      events.push({ type: 'ticket.updated', field: 'billable', old: t.billable, new: patch.billable, reason: patch.billableReason })
+    }
+    const changes: ClockChange[] = []
+    if (patch.state !== undefined) {
+      const states = await repo.allStates(tx)
+      const from = states.find((s) => s.id === t.stateId)!
+      const check = canTransition(states, from.key, patch.state)
+      if (!check.ok) throw new AppError('CONFLICT', check.reason, { errors: [{ in: 'body', field: 'state', message: check.reason }] })
+      const to = states.find((s) => s.key === patch.state)!
+      set.stateId = to.id
+      set.stateCategory = to.category
+      if (to.category === 'resolved') set.resolvedAt = now
+      if (to.category === 'closed') set.closedAt = now
+      if (to.category !== 'resolved' && to.category !== 'closed') Object.assign(set, { resolvedAt: null, closedAt: null })
+      events.push({ type: 'ticket.updated', field: 'state', old: from.key, new: to.key })
+      if (from.category !== to.category) changes.push({ kind: 'category', from: from.category, to: to.category })
+    }
+    const old = await loadPolicy(tx, t.slaPolicyId)
+    let next = old
+    const merged = { ...t, ...set } as repo.TicketRow
+    if (Object.keys(set).some((k) => SLA_FIELDS.includes(k))) {
+      next = (await selectFor(tx, factsOf(merged, await planOf(tx, t.contractId)))).applied
+      changes.unshift({ kind: 'facts', category: t.stateCategory, firstResponded: t.firstResponseAt !== null })
+      if (next?.policy.id !== old?.policy.id) {
+        events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: old ? { policyId: old.policy.id, name: old.policy.name } : null, new: next ? { policyId: next.policy.id, name: next.policy.name } : null })
+      }
+    }
+    if (!events.length) return t
+    let clocks = await loadClocks(tx, t.id)
+    for (const [i, change] of changes.entries()) {
+      const out = await applyClockChange(tx, t.id, change, i === 0 ? old : next, next, merged.priority, now, clocks)
+      Object.assign(set, out.columns)
+      events.push(...out.events)
+      if (i < changes.length - 1) clocks = await loadClocks(tx, t.id)
+    }
+    const [updated] = await tx
+      .update(tickets)
+      .set({ ...set, version: sql`${tickets.version} + 1`, updatedAt: now })
+      .where(eq(tickets.id, t.id))
+      .returning()
+    await recordEvents(tx, t.id, actor, null, events, now)
+    if (set.assigneeId || set.teamId) {
+      const payload = { event: 'ticket.assigned', ticketId: t.id, number: t.number, assigneeId: updated!.assigneeId, teamId: updated!.teamId }
+      await enqueue(tx, [{ kind: 'notification', payload, subject: `ticket:${t.id}` }], now)
+    }
+    return updated!
+  })
+  return toTicket(row)
+}
+
+/**
+ * Merges a ticket into another of the same organization: its messages, attachments and events
+ * move to the target, the merged ticket points to it, is closed and its clocks stop.
+ */
+export async function mergeTicket(deps: Deps, principal: Principal, id: string, input: MergeTicket): Promise<Ticket> {
+  const now = deps.clock.now()
+  const actor: Actor = actorOf(principal)
+  const row = await deps.db.transaction(async (tx) => {
+    if (input.targetId === id) {
+      throw new AppError('UNPROCESSABLE', 'a ticket cannot be merged into itself', { errors: [{ in: 'body', field: 'targetId', message: 'is the ticket itself' }] })
+    }
+    // Lock both in id order so two opposite merges cannot deadlock.
+    const [a, b] = [id, input.targetId].sort()
+    const first = await repo.findTicket(tx, a!, true)
+    const second = await repo.findTicket(tx, b!, true)
+    const source = first?.id === id ? first : second
+    const target = first?.id === id ? second : first
+    const scope = organizationScope(principal)
+    if (!source || (scope && source.organizationId !== scope)) throw notFound('ticket', id)
+    const targetErr = (message: string) => new AppError('UNPROCESSABLE', message, { errors: [{ in: 'body', field: 'targetId', message }] })
+    if (!target || (scope && target.organizationId !== scope)) throw targetErr('no such ticket')
+    if (target.organizationId !== source.organizationId) throw targetErr('the target belongs to another organization')
+    if (source.mergedIntoId) throw new AppError('CONFLICT', `ticket ${id} was already merged into ${source.mergedIntoId}`)
+    if (target.mergedIntoId) throw targetErr(`the target was merged into ${target.mergedIntoId}; merge into that ticket`)
+    const closed = (await repo.allStates(tx)).filter((s) => s.category === 'closed' && s.active).sort((x, y) => x.position - y.position)[0]
+    if (!closed) throw new AppError('CONFLICT', 'no active state of category closed is configured')
+
+    await tx.update(ticketMessages).set({ ticketId: target.id }).where(eq(ticketMessages.ticketId, source.id))
+    await tx.update(messageAttachments).set({ ticketId: target.id }).where(eq(messageAttachments.ticketId, source.id))
+    await tx.update(ticketEvents).set({ ticketId: target.id }).where(eq(ticketEvents.ticketId, source.id))
+    const policy = await loadPolicy(tx, source.slaPolicyId)
+    const clocks = await applyClockChange(tx, source.id, { kind: 'merged' }, policy, policy, source.priority, now)
+    const [merged] = await tx
+      .update(tickets)
+      .set({
+        ...clocks.columns,
+        mergedIntoId: target.id,
+        stateId: closed.id,
+        stateCategory: 'closed',
+        closedAt: now,
+        version: sql`${tickets.version} + 1`,
+        updatedAt: now,
+      })
+      .where(eq(tickets.id, source.id))
+      .returning()
+    await tx
+      .update(tickets)
+      .set({ search: sql`${tickets.search} || ${source.search}::tsvector`, version: sql`${tickets.version} + 1`, updatedAt: now })
+      .where(eq(tickets.id, target.id))
+    await recordEvents(tx, source.id, actor, null, [{ type: 'ticket.merged', field: 'mergedIntoId', old: null, new: target.id }, ...clocks.events], now)
+    await recordEvents(tx, target.id, actor, null, [{ type: 'ticket.merged_from', new: { ticketId: source.id, number: source.number } }], now)
+    return merged!
+  })
+  return toTicket(row)
+}
+
+function toEvent(e: EventRow) {
+  return {
+    id: e.id,
+    ticketId: e.ticketId,
+    type: e.type,
+    field: e.field,
+    old: e.old,
+    new: e.new,
+    actor: e.actor,
+    actorKind: e.actorKind,
+    channel: e.channel,
+    reason: e.reason,
+    createdAt: e.createdAt.toISOString(),
+  }
+}
+
+export async function listTicketEvents(deps: Deps, principal: Principal, id: string, q: { limit?: number; cursor?: string }) {
+  await visibleTicket(deps.db, principal, id)
+  const limit = q.limit ?? 50
+  const after = decodeCursor('ticket-events', q.cursor, 1)
+  if (after && typeof after[0] !== 'string') throw new AppError('INVALID_CURSOR', 'the cursor is malformed')
+  const rows = await repo.listEvents(deps.db, id, after?.[0] as string | undefined, limit)
+  return toPage('ticket-events', rows, limit, (r) => [r.id], toEvent)
+}
+
+/** Each clock with its timeline (from the event log) and why the policy applies (selection trail as the ticket is now). */
+export async function getTicketSla(deps: Deps, principal: Principal, id: string): Promise<TicketSla> {
+  const t = await visibleTicket(deps.db, principal, id)
+  const now = deps.clock.now().getTime()
+  const policy = await loadPolicy(deps.db, t.slaPolicyId)
+  const clocks = await loadClocks(deps.db, id)
+  const events = await slaEvents(deps.db, id)
+  const { selection } = await selectFor(deps.db, factsOf(t, await planOf(deps.db, t.contractId)))
+  return {
+    ticketId: t.id,
+    policy: policy ? { id: policy.policy.id, name: policy.policy.name } : null,
+    clocks: clocks.map((c) => ({
+      kind: c.kind,
+      status: c.status,
+      measure: c.measure,
+      targetSeconds: c.targetSeconds,
+      consumedSeconds: consumedAt(c, policy?.cal ?? null, now),
+      dueAt: c.dueAt === null ? null : new Date(c.dueAt).toISOString(),
+      warnAt: c.warnAt === null ? null : new Date(c.warnAt).toISOString(),
+      metAt: c.metAt === null ? null : new Date(c.metAt).toISOString(),
+      breached: isBreached(c, now),
+      cycle: c.cycle,
+      timeline: events
+        .filter((e) => e.field === c.kind)
+        .map((e) => {
+          const n = (e.new ?? {}) as { dueAt?: string | null; consumedSeconds?: number; breached?: boolean }
+          return {
+            at: e.createdAt.toISOString(),
+            event: e.type.slice(4),
+            dueAt: n.dueAt ?? null,
+            consumedSeconds: n.consumedSeconds ?? 0,
+            ...(n.breached === undefined ? {} : { breached: n.breached }),
+            actor: e.actor,
+          }
+        }),
+    })),
+    selection: selection.trail,
+  }
+}
+

@@ -1,0 +1,409 @@
+import { eq } from 'drizzle-orm'
+import t from 'tap'
+import { blobs, messageAttachments, outbox, queues, ticketEvents, ticketMessages, tickets, ticketTypes } from '../../../src/db/schema/index.ts'
+import { seedTicketStates } from '../../../src/db/seed-defaults.ts'
+import { getTicket, listTickets } from '../../../src/modules/tickets/tickets.service.ts'
+import { listMessages } from '../../../src/modules/tickets/messages.service.ts'
+import { createTestApiKey } from '../../helpers/api-keys.ts'
+import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
+import { makeContact, makeOrganization } from '../../helpers/factories.ts'
+
+const MONDAY_10 = '2026-01-19T10:00:00+02:00'
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
+
+t.test('tickets', async (t) => {
+  const clock = fixedClock(MONDAY_10)
+  const ctx = await buildTestApp(t, { clock, config: { ATTACHMENT_MAX_BYTES: 1000, MESSAGE_ATTACHMENTS_MAX_BYTES: 1500, MESSAGE_ATTACHMENTS_MAX_COUNT: 3 } })
+  await seedTicketStates(ctx.deps.db)
+  const admin = await ctx.adminToken()
+  const agent = await ctx.login('agent')
+  const as = (token: string, o: Parameters<typeof ctx.as>[1]) => ctx.as(token, o)
+  const ok = async (res: Awaited<ReturnType<typeof ctx.as>>, code = 200) => {
+    if (res.statusCode !== code) throw new Error(`${res.statusCode}: ${res.body}`)
+    return res.json()
+  }
+
+  const now = clock.now()
+  const [queue] = await ctx.deps.db.insert(queues).values({ name: 'Support', billableByDefault: true, createdAt: now, updatedAt: now }).returning()
+  const [howTo] = await ctx.deps.db
+    .insert(ticketTypes)
+    .values({ name: 'How do I', billable: true, requiredFields: ['steps', 'expectedResult', 'screenshot'], createdAt: now, updatedAt: now })
+    .returning()
+  const [free] = await ctx.deps.db.insert(ticketTypes).values({ name: 'Does not start', billable: false, createdAt: now, updatedAt: now }).returning()
+  const cal = await ok(
+    await as(admin, {
+      method: 'POST',
+      url: '/v1/calendars',
+      payload: { name: 'Sofia office', timeZone: 'Europe/Sofia', weekly: [1, 2, 3, 4, 5].map((day) => ({ day, start: '09:00', end: '18:00' })) },
+    }),
+    201,
+  )
+  const policy = await ok(
+    await as(admin, {
+      method: 'POST',
+      url: '/v1/sla-policies',
+      payload: {
+        name: 'Standard',
+        calendarId: cal.id,
+        rank: 10,
+        targets: {
+          normal: { firstResponse: { value: 2, unit: 'business_hours' }, nextResponse: { value: 4, unit: 'business_hours' }, resolution: { value: 16, unit: 'business_hours' } },
+          urgent: { firstResponse: { value: 30, unit: 'business_minutes' }, resolution: { value: 4, unit: 'business_hours' } },
+        },
+      },
+    }),
+    201,
+  )
+  const org = await makeOrganization(ctx)
+  const alice = await makeContact(ctx, org.id, { emails: ['alice@acme.example'] })
+  const contract = await ok(
+    await as(admin, {
+      method: 'POST',
+      url: '/v1/contracts',
+      payload: { organizationId: org.id, number: 'T-1', startsOn: '2026-01-01', currency: 'EUR', hourlyRates: [{ rateMinor: 5000 }], allowedChannels: ['email', 'web', 'api', 'phone'], status: 'active' },
+    }),
+    201,
+  )
+  const otherOrg = await makeOrganization(ctx)
+  const bob = await makeContact(ctx, otherOrg.id)
+  const bobContract = await ok(
+    await as(admin, {
+      method: 'POST',
+      url: '/v1/contracts',
+      payload: { organizationId: otherOrg.id, number: 'T-2', startsOn: '2026-01-01', currency: 'EUR', hourlyRates: [{ rateMinor: 5000 }], allowedChannels: ['api', 'phone'], status: 'active' },
+    }),
+    201,
+  )
+  const create = (payload: Record<string, unknown>, token = agent.token, headers: Record<string, string> = {}) =>
+    as(token, { method: 'POST', url: '/v1/tickets', payload: { queueId: queue!.id, requesterId: alice.id, subject: 'Invoice printing fails', ...payload }, headers })
+
+  t.test('create: gate, number, defaults, first message, event, clocks, outbox', async (t) => {
+    const res = await create({ description: { text: 'Printing an invoice shows error 42' }, tags: ['printing'] })
+    const tk = await ok(res, 201)
+    t.equal(res.headers.location, `/v1/tickets/${tk.id}`)
+    t.equal(res.headers.etag, '"1"')
+    t.match(tk, { organizationId: org.id, contractId: contract.id, requesterId: alice.id, priority: 'normal', stateCategory: 'new', channel: 'phone', billable: true, slaPolicyId: policy.id })
+    t.type(tk.number, 'number')
+    t.equal(tk.firstResponseDueAt, '2026-01-19T10:00:00.000Z', '2 business hours from 10:00 Sofia → 12:00 Sofia')
+    t.equal(tk.resolutionDueAt, '2026-01-20T15:00:00.000Z', '16 business hours → Tuesday 17:00 Sofia')
+    t.equal(tk.nextDueAt, tk.firstResponseDueAt)
+    const second = await ok(await create({ description: { text: 'again' } }), 201)
+    t.equal(second.number, tk.number + 1, 'numbers come from a sequence')
+    const events = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}/events` }))
+    t.match(events.data.map((e: { type: string }) => e.type), ['ticket.created', 'message.added', 'sla.policy_selected', 'sla.started', 'sla.started'])
+    const msgs = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}/messages` }))
+    t.match(msgs.data, [{ visibility: 'public', authorKind: 'contact', authorContactId: alice.id, channel: 'phone', bodyText: 'Printing an invoice shows error 42' }])
+    const rows = await ctx.deps.db.select().from(outbox).where(eq(outbox.subject, `ticket:${tk.id}`))
+    t.match(rows, [{ kind: 'notification', payload: { event: 'ticket.created', ticketId: tk.id } }])
+    const got = await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}` })
+    t.equal(got.headers.etag, '"1"')
+    const byEmail = await ok(await create({ requesterId: undefined, requesterEmail: 'ALICE@acme.example', channel: 'email' }, admin), 201)
+    t.equal(byEmail.requesterId, alice.id)
+  })
+
+  t.test('intake refusals are precise; an agent may override with a reason; nothing is half-written', async (t) => {
+    const stranger = await create({ requesterId: undefined, requesterEmail: 'nobody@nowhere.example' })
+    t.equal(stranger.statusCode, 422)
+    t.match(stranger.json(), { code: 'INTAKE_REFUSED', reason: 'unknown_contact', errors: [{ field: 'requesterEmail' }] })
+    const notAuth = await makeContact(ctx, org.id, { authorized: false })
+    const refused = await create({ requesterId: notAuth.id, subject: 'refused subject' })
+    t.match(refused.json(), { status: 422, reason: 'contact_not_authorized', overridable: true })
+    const key = await createTestApiKey(ctx, ['tickets:write'])
+    const keyOverride = await create({ requesterId: notAuth.id, gateOverrideReason: 'phone call' }, key)
+    t.equal(keyOverride.statusCode, 403, 'only agents override the gate')
+    const over = await ok(await create({ requesterId: notAuth.id, gateOverrideReason: 'the director called; contract renewal is in progress' }), 201)
+    t.match(over, { contractId: null, gateOverrideReason: /director/ })
+    const ev = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${over.id}/events` }))
+    t.match(ev.data.find((e: { type: string }) => e.type === 'intake.gate_overridden'), { reason: /director/, old: { reason: 'contact_not_authorized' } })
+
+    const missing = await create({ ticketTypeId: howTo!.id, subject: 'half-written?', description: { steps: '  ' } })
+    t.equal(missing.statusCode, 422)
+    t.same(
+      missing.json().errors.map((e: { field: string }) => e.field),
+      ['description.steps', 'description.expectedResult', 'attachments'],
+    )
+    const foreign = await create({ siteId: '0190c5a4-0000-7000-8000-000000000000', subject: 'half-written?' })
+    t.match(foreign.json(), { code: 'REFERENCE_NOT_FOUND', errors: [{ field: 'siteId' }] })
+    const leftovers = await ctx.deps.db.select().from(tickets).where(eq(tickets.subject, 'half-written?'))
+    t.equal(leftovers.length, 0, 'no ticket')
+    const badQueue = await create({ queueId: '0190c5a4-0000-7000-8000-000000000000' })
+    t.match(badQueue.json(), { errors: [{ field: 'queueId' }] })
+    const unknown = await create({ priority: 'whenever' })
+    t.equal(unknown.statusCode, 400)
+    const extra = await create({ contractId: contract.id })
+    t.match(extra.json().errors, [{ field: 'contractId', message: 'is not a known field' }])
+    const both = await create({ requesterEmail: 'alice@acme.example' })
+    t.equal(both.statusCode, 400)
+  })
+
+  t.test('a failed create with files leaves no ticket, message, blob, event or outbox row (service level)', async (t) => {
+    const { intakeTicket } = await import('../../../src/modules/tickets/intake.service.ts')
+    const bytes = Buffer.from(`unique file ${Date.now()}`)
+    await t.rejects(
+      intakeTicket(ctx.deps, undefined, {
+        channel: 'email',
+        requester: { contactId: alice.id },
+        subject: 'rolled back',
+        queueId: queue!.id,
+        ticketTypeId: howTo!.id,
+        description: { steps: 'a', expectedResult: 'b' },
+        attachments: [{ filename: 'notes.txt', bytes }],
+        createdBy: { kind: 'system', id: 'mail' },
+        at: clock.now(),
+      }),
+      { code: 'UNPROCESSABLE' },
+    )
+    // A failure after rows were written (a message id that exists) rolls everything back.
+    const first = await ok(await create({ subject: 'dedupe' }), 201)
+    const [msg] = await ctx.deps.db.select().from(ticketMessages).where(eq(ticketMessages.ticketId, first.id))
+    await ctx.deps.db.update(ticketMessages).set({ mailMessageId: '<dup@example>' }).where(eq(ticketMessages.id, msg!.id))
+    await t.rejects(
+      intakeTicket(ctx.deps, undefined, {
+        channel: 'email',
+        requester: { contactId: alice.id },
+        subject: 'rolled back',
+        queueId: queue!.id,
+        attachments: [{ filename: 'notes.txt', bytes }],
+        mailMessageId: '<dup@example>',
+        createdBy: { kind: 'system', id: 'mail' },
+        at: clock.now(),
+      }),
+    )
+    t.equal((await ctx.deps.db.select().from(tickets).where(eq(tickets.subject, 'rolled back'))).length, 0, 'no ticket')
+    t.equal((await ctx.deps.db.select().from(ticketMessages).where(eq(ticketMessages.bodyText, 'rolled back'))).length, 0, 'no message')
+    const { sha256Hex } = await import('../../../src/modules/blobs/blob-store.ts')
+    t.equal((await ctx.deps.db.select().from(blobs).where(eq(blobs.hash, sha256Hex(bytes)))).length, 0, 'no blob')
+    t.equal((await ctx.deps.db.select().from(outbox).where(eq(outbox.kind, 'notification'))).filter((r) => (r.payload as { ticketId?: string }).ticketId === undefined).length, 0)
+  })
+
+  t.test('PATCH: events per field, transitions, If-Match, billable override, SLA re-targeting', async (t) => {
+    const tk = await ok(await create({ subject: 'patch me' }), 201)
+    const url = `/v1/tickets/${tk.id}`
+    const upd = await as(agent.token, { method: 'PATCH', url, payload: { assigneeId: agent.agentId, tags: ['a', 'b'], state: 'open' }, headers: { 'if-match': '"1"' } })
+    const u = await ok(upd)
+    t.match(u, { assigneeId: agent.agentId, tags: ['a', 'b'], stateCategory: 'open', version: 2 })
+    t.equal(upd.headers.etag, '"2"')
+    const stale = await as(agent.token, { method: 'PATCH', url, payload: { priority: 'high' }, headers: { 'if-match': '"1"' } })
+    t.equal(stale.statusCode, 412)
+    const illegal = await as(agent.token, { method: 'PATCH', url, payload: { state: 'new' } })
+    t.equal(illegal.statusCode, 409)
+    t.match(illegal.json(), { errors: [{ field: 'state', message: /may move to/ }] })
+    const billAgent = await as(agent.token, { method: 'PATCH', url, payload: { billable: false, billableReason: 'warranty' } })
+    t.equal(billAgent.statusCode, 403)
+    const noReason = await as(admin, { method: 'PATCH', url, payload: { billable: false } })
+    t.equal(noReason.statusCode, 400)
+    t.match(await ok(await as(admin, { method: 'PATCH', url, payload: { billable: false, billableReason: 'warranty' } })), { billable: false, billableReason: 'warranty' })
+    clock.set('2026-01-19T11:00:00+02:00') // one business hour consumed
+    const urgent = await ok(await as(agent.token, { method: 'PATCH', url, payload: { priority: 'urgent' } }))
+    t.equal(urgent.firstResponseDueAt, '2026-01-19T08:30:00.000Z', '30 minutes in total from 10:00: already overdue')
+    t.equal(urgent.resolutionDueAt, '2026-01-19T12:00:00.000Z', '4 h in total: 14:00 Sofia')
+    clock.set(MONDAY_10)
+    const events = await ok(await as(agent.token, { method: 'GET', url: `${url}/events?limit=100` }))
+    const changes = events.data.filter((e: { type: string }) => e.type === 'ticket.updated').map((e: { field: string; old: unknown; new: unknown }) => [e.field, e.old, e.new])
+    t.same(changes, [
+      ['assigneeId', null, agent.agentId],
+      ['tags', [], ['a', 'b']],
+      ['state', 'new', 'open'],
+      ['billable', true, false],
+      ['priority', 'normal', 'urgent'],
+    ])
+    t.ok(events.data.some((e: { type: string; field: string }) => e.type === 'sla.retargeted' && e.field === 'resolution'))
+    const page1 = await ok(await as(agent.token, { method: 'GET', url: `${url}/events?limit=2` }))
+    const page2 = await ok(await as(agent.token, { method: 'GET', url: `${url}/events?limit=2&cursor=${page1.nextCursor}` }))
+    t.equal(page2.data[0].id, events.data[2].id, 'events paginate in order')
+    const badRef = await as(agent.token, { method: 'PATCH', url, payload: { teamId: '0190c5a4-0000-7000-8000-000000000000' } })
+    t.match(badRef.json(), { code: 'REFERENCE_NOT_FOUND', errors: [{ field: 'teamId' }] })
+  })
+
+  t.test('messages: replies drive the clocks, pending pauses, HTML sanitised, attachments', async (t) => {
+    const tk = await ok(await create({ subject: 'conversation' }), 201)
+    const murl = `/v1/tickets/${tk.id}/messages`
+    const note = await ok(await as(agent.token, { method: 'POST', url: murl, payload: { visibility: 'internal', bodyText: 'checking logs' } }), 201)
+    t.equal(note.authorKind, 'agent')
+    t.equal((await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}` }))).firstResponseAt, null, 'a note is not a response')
+    clock.set('2026-01-19T10:30:00+02:00')
+    const reply = await ok(
+      await as(agent.token, { method: 'POST', url: murl, payload: { visibility: 'public', bodyHtml: '<p>Fixed &amp; done<script>alert(1)</script><img src="x" onerror="alert(1)"></p>' } }),
+      201,
+    )
+    t.notMatch(reply.bodyHtml, /script|onerror/)
+    t.equal(reply.bodyText, 'Fixed & done')
+    const after = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}` }))
+    t.equal(after.firstResponseAt, '2026-01-19T08:30:00.000Z')
+    // A customer reply (service level: contacts have no routes yet) re-arms next response.
+    const { addMessage } = await import('../../../src/modules/tickets/messages.service.ts')
+    clock.set('2026-01-19T11:00:00+02:00')
+    await addMessage(ctx.deps, { kind: 'contact', id: alice.id, organizationId: org.id, name: 'Alice' }, tk.id, { visibility: 'public', bodyText: 'still broken' })
+    const armed = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}` }))
+    t.equal(armed.nextResponseDueAt, '2026-01-19T13:00:00.000Z', '4 business hours from 11:00 Sofia')
+    clock.set('2026-01-19T12:00:00+02:00')
+    await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'pending' } }))
+    clock.set('2026-01-20T12:00:00+02:00') // a day later
+    const resumed = await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'open' } }))
+    t.equal(resumed.nextResponseDueAt, '2026-01-20T13:00:00.000Z', '3 h left after the pause: Tuesday 15:00 Sofia')
+    const sla = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}/sla` }))
+    t.match(sla.policy, { id: policy.id })
+    t.match(sla.selection, [{ policyId: policy.id, outcome: 'selected' }])
+    const nr = sla.clocks.find((c: { kind: string }) => c.kind === 'next_response')
+    t.same(nr.timeline.map((e: { event: string }) => e.event), ['started', 'paused', 'resumed'])
+    t.equal(nr.consumedSeconds, 3600)
+    const fr = sla.clocks.find((c: { kind: string }) => c.kind === 'first_response')
+    t.match(fr, { status: 'met', breached: false, metAt: '2026-01-19T08:30:00.000Z' })
+    clock.set('2026-01-20T13:00:00+02:00')
+    const resolved = await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'resolved' } }))
+    t.equal(resolved.resolvedAt, '2026-01-20T11:00:00.000Z')
+    t.equal(resolved.nextDueAt, null, 'no clock runs once resolved')
+    clock.set(MONDAY_10)
+
+    // Multipart with files: type from content, filename sanitised, download headers.
+    const boundary = 'XBOUNDARY'
+    const part = (name: string, value: string | Buffer, filename?: string) =>
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}\r\n${filename === undefined ? '' : 'Content-Type: text/html\r\n'}\r\n`),
+        Buffer.isBuffer(value) ? value : Buffer.from(value),
+        Buffer.from('\r\n'),
+      ])
+    const multipartBody = (parts: Buffer[]) => Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)])
+    const upload = (parts: Buffer[], token = agent.token) =>
+      as(token, { method: 'POST', url: murl, payload: multipartBody(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+    const up = await upload([part('visibility', 'public'), part('bodyText', 'screenshot attached'), part('files', PNG, '../../etc/sh\u0007ot.png')])
+    const m = await ok(up, 201)
+    t.match(m.attachments, [{ filename: 'shot.png', contentType: 'image/png', size: PNG.length }])
+    const dl = await as(agent.token, { method: 'GET', url: m.attachments[0].url })
+    t.equal(dl.statusCode, 200)
+    t.equal(dl.headers['content-type'], 'image/png')
+    t.equal(dl.headers['x-content-type-options'], 'nosniff')
+    t.match(dl.headers['content-disposition'], /^attachment; filename="shot.png"/)
+    t.same(dl.rawPayload, PNG)
+    const empty = await upload([part('visibility', 'public'), part('files', Buffer.alloc(0), 'empty.txt')])
+    t.equal(empty.statusCode, 422)
+    t.match(empty.json(), { errors: [{ field: 'files.0', message: 'is empty' }] })
+    const big = await upload([part('visibility', 'public'), part('files', Buffer.alloc(1001, 65), 'big.txt')])
+    t.equal(big.statusCode, 413)
+    t.match(big.json(), { errors: [{ field: 'files.0' }] })
+    const tooMuch = await upload([part('visibility', 'public'), part('files', Buffer.alloc(900, 65), 'a.txt'), part('files', Buffer.alloc(900, 66), 'b.txt')])
+    t.equal(tooMuch.statusCode, 413)
+    t.match(tooMuch.json().detail, /together/)
+    const many = await upload([part('visibility', 'public'), ...['1', '2', '3', '4'].map((n) => part('files', Buffer.from(`file ${n}`), `${n}.txt`))])
+    t.equal(many.statusCode, 422)
+    const noVis = await upload([part('bodyText', 'x')])
+    t.match(noVis.json(), { errors: [{ field: 'visibility' }] })
+    const blank = await as(agent.token, { method: 'POST', url: murl, payload: { visibility: 'public' } })
+    t.equal(blank.statusCode, 422)
+    const badVis = await as(agent.token, { method: 'POST', url: murl, payload: { visibility: 'secret', bodyText: 'x' } })
+    t.equal(badVis.statusCode, 400)
+    const count = await ctx.deps.db.select().from(messageAttachments).where(eq(messageAttachments.ticketId, tk.id))
+    t.equal(count.length, 1, 'refused uploads stored nothing')
+
+    // An internal note's file is invisible to contacts; a contact of another organization sees nothing.
+    const internal = await ok(await upload([part('visibility', 'internal'), part('files', Buffer.from('internal log'), 'log.txt')]), 201)
+    const { downloadAttachment } = await import('../../../src/modules/tickets/messages.service.ts')
+    const aliceP = { kind: 'contact' as const, id: alice.id, organizationId: org.id, name: 'Alice' }
+    const bobP = { kind: 'contact' as const, id: bob.id, organizationId: otherOrg.id, name: 'Bob' }
+    await t.rejects(downloadAttachment(ctx.deps, aliceP, internal.attachments[0].id), { code: 'NOT_FOUND' })
+    t.ok(await downloadAttachment(ctx.deps, aliceP, m.attachments[0].id))
+    await t.rejects(downloadAttachment(ctx.deps, bobP, m.attachments[0].id), { code: 'NOT_FOUND' })
+    const visible = await listMessages(ctx.deps, aliceP, tk.id, {})
+    t.notOk(visible.data.some((x) => x.visibility === 'internal'), 'contacts never see internal notes')
+    t.ok((await listMessages(ctx.deps, { kind: 'agent', id: agent.agentId, role: 'agent', name: 'A' }, tk.id, {})).data.some((x) => x.visibility === 'internal'))
+    await t.rejects(addMessage(ctx.deps, aliceP, tk.id, { visibility: 'internal', bodyText: 'x' }), { code: 'FORBIDDEN' })
+  })
+
+  t.test('list: filters, search, sorts and cursors; contacts see their organization only', async (t) => {
+    const tag = `t${Date.now()}`
+    const a = await ok(await create({ subject: 'Фактурата не се отпечатва', tags: [tag], priority: 'urgent' }), 201)
+    clock.set('2026-01-19T10:00:01+02:00')
+    const b = await ok(await create({ subject: 'Račun se ne ispisuje', tags: [tag], channel: 'api', ticketTypeId: free!.id }, admin), 201)
+    clock.set('2026-01-19T10:00:02+02:00')
+    const c = await ok(await create({ requesterId: bob.id, subject: 'Other org ticket', tags: [tag], channel: 'api' }), 201)
+    t.equal(c.contractId, bobContract.id)
+    clock.set(MONDAY_10)
+    const ids = async (qs: string) => (await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?tag=${tag}&${qs}` }))).data.map((x: { id: string }) => x.id)
+    t.same(await ids('sort=created'), [c.id, b.id, a.id])
+    t.same(await ids(`organizationId=${org.id}&sort=created`), [b.id, a.id])
+    t.same(await ids('priority=urgent'), [a.id])
+    t.same(await ids('channel=api&sort=created'), [c.id, b.id])
+    t.same(await ids(`ticketTypeId=${free!.id}`), [b.id])
+    t.same(await ids(`requesterId=${bob.id}`), [c.id])
+    t.same(await ids(`contractId=${bobContract.id}`), [c.id])
+    t.same(await ids('assigneeId=unassigned&sort=created'), [c.id, b.id, a.id])
+    t.same(await ids(`assigneeId=${agent.agentId}`), [])
+    t.same(await ids('state=new&sort=created'), [c.id, b.id, a.id])
+    t.same(await ids('stateCategory=open'), [])
+    t.same(await ids(`queueId=${queue!.id}&sort=created`), [c.id, b.id, a.id])
+    t.same(await ids('createdFrom=2026-01-19T08:00:01Z&sort=created'), [c.id, b.id])
+    t.same(await ids('createdTo=2026-01-19T08:00:00Z'), [a.id])
+    t.same(await ids('updatedFrom=2026-01-19T08:00:02Z'), [c.id])
+    t.same(await ids('dueBefore=2026-01-19T08:31:00Z'), [a.id], 'urgent: first response due 10:30 Sofia')
+    t.same(await ids('breached=true'), [])
+    t.same(await ids('q=фактурата'), [a.id], 'Bulgarian')
+    t.same(await ids('q=ispisuje račun'), [b.id], 'Croatian, any word order')
+    t.same(await ids('q=other -missing'), [c.id])
+    const due = await ids('sort=due')
+    t.equal(due[0], a.id, 'the soonest due first')
+    for (const sort of ['created', 'updated', 'due']) {
+      const p1 = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?tag=${tag}&sort=${sort}&limit=2` }))
+      const p2 = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?tag=${tag}&sort=${sort}&limit=2&cursor=${p1.nextCursor}` }))
+      t.same([...p1.data, ...p2.data].map((x: { id: string }) => x.id), await ids(`sort=${sort}`), `${sort}: every row once`)
+      t.equal(p2.nextCursor, null)
+    }
+    const wrong = await as(agent.token, { method: 'GET', url: `/v1/tickets?sort=created&cursor=${(await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?tag=${tag}&limit=1` }))).nextCursor}` })
+    t.equal(wrong.statusCode, 400, "an updated-sort cursor is refused by the created sort")
+    t.equal((await as(agent.token, { method: 'GET', url: '/v1/tickets?priority=whenever' })).statusCode, 400)
+
+    const aliceP = { kind: 'contact' as const, id: alice.id, organizationId: org.id, name: 'Alice' }
+    const mine = await listTickets(ctx.deps, aliceP, { tag })
+    t.same(mine.data.map((x) => x.id).sort(), [a.id, b.id].sort())
+    const spoof = await listTickets(ctx.deps, aliceP, { tag, organizationId: otherOrg.id })
+    t.same(spoof.data, [], 'a contact cannot widen its scope with a filter')
+    await t.rejects(getTicket(ctx.deps, aliceP, c.id), { code: 'NOT_FOUND' })
+    t.equal((await getTicket(ctx.deps, aliceP, a.id)).id, a.id)
+  })
+
+  t.test('merge: moves messages, attachments and events; refuses itself and other organizations', async (t) => {
+    const source = await ok(await create({ subject: 'duplicate request' }), 201)
+    const target = await ok(await create({ subject: 'original request' }), 201)
+    const foreign = await ok(await create({ requesterId: bob.id, subject: 'foreign', channel: 'api' }), 201)
+    const self = await as(agent.token, { method: 'POST', url: `/v1/tickets/${source.id}/merge`, payload: { targetId: source.id } })
+    t.equal(self.statusCode, 422)
+    t.match(self.json(), { errors: [{ field: 'targetId' }] })
+    const across = await as(agent.token, { method: 'POST', url: `/v1/tickets/${source.id}/merge`, payload: { targetId: foreign.id } })
+    t.equal(across.statusCode, 422)
+    t.match(across.json().detail, /another organization/)
+    const merged = await ok(await as(agent.token, { method: 'POST', url: `/v1/tickets/${source.id}/merge`, payload: { targetId: target.id } }))
+    t.match(merged, { mergedIntoId: target.id, stateCategory: 'closed', nextDueAt: null })
+    const msgs = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${target.id}/messages` }))
+    t.equal(msgs.data.length, 2, "the source's message moved")
+    const moved = await ctx.deps.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, source.id))
+    t.same(moved.map((e) => e.type).filter((x) => !x.startsWith('sla.')), ['ticket.merged'], 'only the merge itself stays on the source')
+    t.ok((await ids(target.id, 'q=duplicate')).includes(target.id), 'search finds the target by the source text')
+    const again = await as(agent.token, { method: 'POST', url: `/v1/tickets/${source.id}/merge`, payload: { targetId: target.id } })
+    t.equal(again.statusCode, 409)
+    async function ids(_: string, qs: string) {
+      return (await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?${qs}&organizationId=${org.id}` }))).data.map((x: { id: string }) => x.id)
+    }
+  })
+
+  t.test('access: API keys by scope, unknown ids', async (t) => {
+    const tk = await ok(await create({ subject: 'access' }), 201)
+    const read = await createTestApiKey(ctx, ['tickets:read'])
+    const write = await createTestApiKey(ctx, ['tickets:read', 'tickets:write'])
+    const none = await createTestApiKey(ctx, ['directory:read'])
+    t.equal((await as(none, { method: 'GET', url: '/v1/tickets' })).statusCode, 403)
+    t.equal((await as(read, { method: 'GET', url: `/v1/tickets/${tk.id}` })).statusCode, 200)
+    t.equal((await create({}, read)).statusCode, 403)
+    const viaKey = await ok(await create({}, write), 201)
+    t.equal(viaKey.channel, 'api')
+    t.equal((await as(read, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { priority: 'high' } })).statusCode, 403)
+    t.equal((await as(write, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { priority: 'high' } })).statusCode, 200)
+    const sys = await ok(await as(write, { method: 'POST', url: `/v1/tickets/${tk.id}/messages`, payload: { visibility: 'public', bodyText: 'from an integration' } }), 201)
+    t.equal(sys.authorKind, 'system')
+    t.equal((await as(undefined as unknown as string, { method: 'GET', url: '/v1/tickets' })).statusCode, 401)
+    t.equal((await as(agent.token, { method: 'GET', url: '/v1/tickets/0190c5a4-0000-7000-8000-000000000000' })).statusCode, 404)
+    t.equal((await as(agent.token, { method: 'GET', url: '/v1/attachments/0190c5a4-0000-7000-8000-000000000000' })).statusCode, 404)
+    const idem = { 'idempotency-key': `k-${Date.now()}` }
+    const i1 = await ok(await create({ subject: 'idempotent' }, agent.token, idem), 201)
+    const i2 = await ok(await create({ subject: 'idempotent' }, agent.token, idem), 201)
+    t.equal(i1.id, i2.id, 'Idempotency-Key replays the first ticket')
+  })
+})
