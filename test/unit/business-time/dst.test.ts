@@ -4,38 +4,17 @@ import t from 'tap'
 import {
   addBusinessDays,
   addBusinessSeconds,
-  type BusinessCalendarSpec,
   businessSecondsBetween,
   compileCalendar,
   isBusinessTime,
-  type IsoWeekday,
   splitInterval,
 } from '../../../src/lib/business-time/index.ts'
+
+import { at, HOUR, nineToSix, twentyFourSeven } from './_fixtures.ts'
 
 process.env.TZ = 'Pacific/Chatham'
 
 // ---- fixtures (kept local: every test file runs in its own process)
-
-/** Parses an ISO instant WITH an explicit offset (never local time). */
-const at = (iso: string): number => {
-  const t = Date.parse(iso)
-  if (!/(Z|[+-]\d\d:\d\d)$/.test(iso) || Number.isNaN(t)) throw new Error(`bad fixture instant ${iso}`)
-  return t
-}
-
-const HOUR = 3600
-
-const WEEKDAYS: IsoWeekday[] = [1, 2, 3, 4, 5]
-
-const ALL_DAYS: IsoWeekday[] = [1, 2, 3, 4, 5, 6, 7]
-
-function nineToSix(timeZone: string): BusinessCalendarSpec {
-  return { timeZone, weekly: WEEKDAYS.map((day) => ({ day, start: '09:00', end: '18:00' })) }
-}
-
-function twentyFourSeven(timeZone: string): BusinessCalendarSpec {
-  return { timeZone, weekly: ALL_DAYS.map((day) => ({ day, start: '00:00', end: '24:00' })) }
-}
 
 interface ZoneCase {
   zone: string
