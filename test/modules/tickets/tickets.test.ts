@@ -13,7 +13,8 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 
 t.test('tickets', async (t) => {
   const clock = fixedClock(MONDAY_10)
-  const ctx = await buildTestApp(t, { clock, config: { ATTACHMENT_MAX_BYTES: 1000, MESSAGE_ATTACHMENTS_MAX_BYTES: 1500, MESSAGE_ATTACHMENTS_MAX_COUNT: 3 } })
+  // The clock walks over days (weekends, pauses); tokens are signed on it, so they must outlive the walk.
+  const ctx = await buildTestApp(t, { clock, config: { ATTACHMENT_MAX_BYTES: 1000, MESSAGE_ATTACHMENTS_MAX_BYTES: 1500, MESSAGE_ATTACHMENTS_MAX_COUNT: 3, ACCESS_TOKEN_TTL_SECONDS: 365 * 86_400 } })
   await seedTicketStates(ctx.deps.db)
   const admin = await ctx.adminToken()
   const agent = await ctx.login('agent')
