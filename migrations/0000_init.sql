@@ -75,6 +75,8 @@ CREATE TABLE "contact_emails" (
 	"email" text NOT NULL,
 	"contact_id" uuid NOT NULL,
 	"position" integer DEFAULT 0 NOT NULL,
+	"undeliverable_at" timestamp with time zone,
+	"undeliverable_reason" text,
 	CONSTRAINT "contact_emails_email_pk" PRIMARY KEY("email"),
 	CONSTRAINT "contact_emails_lower" CHECK ("contact_emails"."email" = lower("contact_emails"."email"))
 );

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
@@ -43,6 +44,10 @@ export const ConfigSchema = Type.Object({
   /** Outbound mail relay, e.g. smtp://user:pass@relay:587; unset → mail is written to DATA_DIR/outbound-mail. */
   MAIL_RELAY_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'deskledger <desk@localhost>', minLength: 3 }),
+  /** The domain of our Message-IDs; unset → the domain of MAIL_FROM, else localhost (see mailDomain). */
+  MAIL_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+$', minLength: 1 })),
+  /** Signs our Message-IDs; unset → HMAC-SHA256(JWT secret, "mail-id") in hex (see mailIdSecret). */
+  MAIL_ID_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   OUTBOX_ENABLED: Type.Boolean({ default: true }),
   OUTBOX_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
   OUTBOX_BATCH_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 500 }),
@@ -120,4 +125,28 @@ export function loadDotEnv(file = '.env'): void {
     process.loadEnvFile(file)
     Object.assign(process.env, before)
   }
+}
+
+/** The address part of a From setting: `Desk <desk@example.com>` → desk@example.com. */
+export function addressOf(from: string): string | undefined {
+  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(from) ?? /^\s*([^<>\s]+@[^<>\s]+)\s*$/.exec(from)
+  return m?.[1]?.toLowerCase()
+}
+
+/** MAIL_DOMAIN, else the domain of MAIL_FROM, else localhost. */
+export function mailDomain(config: Pick<Config, 'MAIL_DOMAIN' | 'MAIL_FROM'>): string {
+  return (config.MAIL_DOMAIN ?? addressOf(config.MAIL_FROM)?.split('@')[1] ?? 'localhost').toLowerCase()
+}
+
+/**
+ * The secret our Message-IDs are signed with: MAIL_ID_SECRET, else derived from the first JWT
+ * secret (so a fresh install needs no extra setting, and the mail key is not the JWT key itself).
+ * Changing the JWT secret therefore changes this one: replies to older mail then thread by the
+ * `[#n]` tag only. Set MAIL_ID_SECRET to decouple them.
+ */
+export function mailIdSecret(config: Pick<Config, 'MAIL_ID_SECRET' | 'jwtSecrets'>): string {
+  if (config.MAIL_ID_SECRET) return config.MAIL_ID_SECRET
+  const base = config.jwtSecrets[0]
+  if (!base) throw new Error('no JWT secret to derive the mail id secret from; set MAIL_ID_SECRET')
+  return createHmac('sha256', base).update('mail-id').digest('hex')
 }

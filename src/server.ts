@@ -10,6 +10,7 @@ import { createScheduler, type Scheduler } from './jobs/scheduler.ts'
 import { createLogger } from './logger.ts'
 import { ensureBootstrapToken } from './modules/auth/bootstrap.service.ts'
 import { createMailHandler } from './modules/mail/mail-transport.ts'
+import { deliverNotification } from './modules/mail/notifications.service.ts'
 import { startDispatcher } from './modules/outbox/outbox.service.ts'
 
 /**
@@ -78,7 +79,7 @@ async function main() {
   void scheduler?.runDue().catch((err) => log.error({ err }, 'catch-up run failed'))
 
   const mail = createMailHandler(config)
-  const dispatcher = config.OUTBOX_ENABLED ? startDispatcher({ ...deps, log: app.log }, { mail }) : undefined
+  const dispatcher = config.OUTBOX_ENABLED ? startDispatcher({ ...deps, log: app.log }, { mail, notification: deliverNotification }) : undefined
 
   let stopping = false
   const stop = async (signal: string) => {

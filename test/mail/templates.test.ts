@@ -39,6 +39,7 @@ const samples: { [K in keyof NotificationData]: NotificationData[K] } = {
   'team.customer_reply': { ticket, contactName: 'Ivan Petrov', text: 'Still broken.' },
   'sla.warning': { ticket, target: 'first_response', dueAt, timeZone: 'Europe/Sofia' },
   'sla.breached': { ticket, target: 'resolution', dueAt, timeZone: 'America/New_York' },
+  'ticket.attention': { ticket, reason: 'escalated' },
 }
 
 t.test('every kind in every locale: tagged subject, text and HTML', async (t) => {

@@ -43,7 +43,9 @@ export interface TicketRef {
   number: number
   subject: string
 }
-export type SlaTarget = 'first_response' | 'resolution'
+export type SlaTarget = 'first_response' | 'next_response' | 'resolution'
+/** Why a ticket needs an agent's attention beyond SLA warnings (escalation rules, nobody assigned). */
+export type AttentionReason = 'escalated' | 'unassigned' | 'other'
 
 export interface NotificationData {
   'ticket.acknowledgement': { ticket: TicketRef; contractName?: string; firstResponseDueAt?: Date; timeZone: string }
@@ -53,6 +55,7 @@ export interface NotificationData {
   'team.customer_reply': { ticket: TicketRef; contactName: string; text: string }
   'sla.warning': { ticket: TicketRef; target: SlaTarget; dueAt: Date; timeZone: string }
   'sla.breached': { ticket: TicketRef; target: SlaTarget; dueAt: Date; timeZone: string }
+  'ticket.attention': { ticket: TicketRef; reason: AttentionReason }
 }
 export type NotificationKind = keyof NotificationData
 export const NOTIFICATION_KINDS = [
@@ -63,6 +66,7 @@ export const NOTIFICATION_KINDS = [
   'team.customer_reply',
   'sla.warning',
   'sla.breached',
+  'ticket.attention',
 ] as const satisfies readonly NotificationKind[]
 
 interface Strings {
@@ -84,6 +88,8 @@ interface Strings {
   slaWarningBody: (target: string, n: number, due: string) => string
   slaBreachedSubject: (s: string) => string
   slaBreachedBody: (target: string, n: number, due: string) => string
+  attentionSubject: (s: string) => string
+  attention: Record<AttentionReason, (n: number) => string>
 }
 
 const STRINGS: Record<MailLocale, Strings> = {
@@ -101,11 +107,17 @@ const STRINGS: Record<MailLocale, Strings> = {
     newTicketBody: (n, c, o) => `New ticket #${n} from ${c} (${o}).`,
     customerReplySubject: (s) => `Customer reply: ${s}`,
     customerReplyBody: (n, c) => `${c} replied on ticket #${n}.`,
-    target: { first_response: 'first response', resolution: 'resolution' },
+    target: { first_response: 'first response', next_response: 'next response', resolution: 'resolution' },
     slaWarningSubject: (s) => `SLA warning: ${s}`,
     slaWarningBody: (t, n, due) => `The ${t} target of ticket #${n} is due ${due}.`,
     slaBreachedSubject: (s) => `SLA breached: ${s}`,
     slaBreachedBody: (t, n, due) => `The ${t} target of ticket #${n} was due ${due} and has been missed.`,
+    attentionSubject: (s) => `Needs attention: ${s}`,
+    attention: {
+      escalated: (n) => `Ticket #${n} has been escalated to you.`,
+      unassigned: (n) => `Ticket #${n} is still not assigned to anyone.`,
+      other: (n) => `Ticket #${n} needs your attention.`,
+    },
   },
   bg: {
     hello: 'Здравейте,',
@@ -121,11 +133,17 @@ const STRINGS: Record<MailLocale, Strings> = {
     newTicketBody: (n, c, o) => `Нова заявка #${n} от ${c} (${o}).`,
     customerReplySubject: (s) => `Отговор от клиент: ${s}`,
     customerReplyBody: (n, c) => `${c} отговори по заявка #${n}.`,
-    target: { first_response: 'първи отговор', resolution: 'решаване' },
+    target: { first_response: 'първи отговор', next_response: 'следващ отговор', resolution: 'решаване' },
     slaWarningSubject: (s) => `SLA предупреждение: ${s}`,
     slaWarningBody: (t, n, due) => `Срокът за ${t} по заявка #${n} изтича ${due}.`,
     slaBreachedSubject: (s) => `SLA нарушение: ${s}`,
     slaBreachedBody: (t, n, due) => `Срокът за ${t} по заявка #${n} беше ${due} и е пропуснат.`,
+    attentionSubject: (s) => `Изисква внимание: ${s}`,
+    attention: {
+      escalated: (n) => `Заявка #${n} е ескалирана към вас.`,
+      unassigned: (n) => `Заявка #${n} все още не е възложена на никого.`,
+      other: (n) => `Заявка #${n} изисква вашето внимание.`,
+    },
   },
   ro: {
     hello: 'Bună ziua,',
@@ -141,11 +159,17 @@ const STRINGS: Record<MailLocale, Strings> = {
     newTicketBody: (n, c, o) => `Tichet nou #${n} de la ${c} (${o}).`,
     customerReplySubject: (s) => `Răspuns de la client: ${s}`,
     customerReplyBody: (n, c) => `${c} a răspuns la tichetul #${n}.`,
-    target: { first_response: 'primul răspuns', resolution: 'rezolvare' },
+    target: { first_response: 'primul răspuns', next_response: 'următorul răspuns', resolution: 'rezolvare' },
     slaWarningSubject: (s) => `Avertizare SLA: ${s}`,
     slaWarningBody: (t, n, due) => `Termenul pentru ${t} la tichetul #${n} expiră ${due}.`,
     slaBreachedSubject: (s) => `SLA depășit: ${s}`,
     slaBreachedBody: (t, n, due) => `Termenul pentru ${t} la tichetul #${n} era ${due} și a fost depășit.`,
+    attentionSubject: (s) => `Necesită atenție: ${s}`,
+    attention: {
+      escalated: (n) => `Tichetul #${n} a fost escaladat către dumneavoastră.`,
+      unassigned: (n) => `Tichetul #${n} nu este încă alocat nimănui.`,
+      other: (n) => `Tichetul #${n} necesită atenția dumneavoastră.`,
+    },
   },
   ru: {
     hello: 'Здравствуйте!',
@@ -161,11 +185,17 @@ const STRINGS: Record<MailLocale, Strings> = {
     newTicketBody: (n, c, o) => `Новая заявка #${n} от ${c} (${o}).`,
     customerReplySubject: (s) => `Ответ клиента: ${s}`,
     customerReplyBody: (n, c) => `${c} ответил(а) по заявке #${n}.`,
-    target: { first_response: 'первый ответ', resolution: 'решение' },
+    target: { first_response: 'первый ответ', next_response: 'следующий ответ', resolution: 'решение' },
     slaWarningSubject: (s) => `Предупреждение SLA: ${s}`,
     slaWarningBody: (t, n, due) => `Срок «${t}» по заявке #${n} истекает ${due}.`,
     slaBreachedSubject: (s) => `Нарушение SLA: ${s}`,
     slaBreachedBody: (t, n, due) => `Срок «${t}» по заявке #${n} (${due}) пропущен.`,
+    attentionSubject: (s) => `Требует внимания: ${s}`,
+    attention: {
+      escalated: (n) => `Заявка #${n} эскалирована вам.`,
+      unassigned: (n) => `Заявка #${n} всё ещё никому не назначена.`,
+      other: (n) => `Заявка #${n} требует вашего внимания.`,
+    },
   },
   hr: {
     hello: 'Poštovani,',
@@ -181,11 +211,17 @@ const STRINGS: Record<MailLocale, Strings> = {
     newTicketBody: (n, c, o) => `Nova prijava #${n} od ${c} (${o}).`,
     customerReplySubject: (s) => `Odgovor korisnika: ${s}`,
     customerReplyBody: (n, c) => `${c} je odgovorio/la na prijavu #${n}.`,
-    target: { first_response: 'prvi odgovor', resolution: 'rješavanje' },
+    target: { first_response: 'prvi odgovor', next_response: 'sljedeći odgovor', resolution: 'rješavanje' },
     slaWarningSubject: (s) => `SLA upozorenje: ${s}`,
     slaWarningBody: (t, n, due) => `Rok za ${t} na prijavi #${n} ističe ${due}.`,
     slaBreachedSubject: (s) => `SLA prekoračen: ${s}`,
     slaBreachedBody: (t, n, due) => `Rok za ${t} na prijavi #${n} bio je ${due} i nije ispoštovan.`,
+    attentionSubject: (s) => `Traži pažnju: ${s}`,
+    attention: {
+      escalated: (n) => `Prijava #${n} eskalirana je vama.`,
+      unassigned: (n) => `Prijava #${n} još nije dodijeljena nikome.`,
+      other: (n) => `Prijava #${n} traži vašu pažnju.`,
+    },
   },
 }
 
@@ -228,6 +264,10 @@ function compose<K extends NotificationKind>(kind: K, locale: MailLocale, data: 
     case 'team.customer_reply': {
       const x = d as NotificationData['team.customer_reply']
       return { subject: t.customerReplySubject(s), blocks: [{ p: t.customerReplyBody(n, x.contactName) }, { quote: x.text }] }
+    }
+    case 'ticket.attention': {
+      const x = d as NotificationData['ticket.attention']
+      return { subject: t.attentionSubject(s), blocks: [{ p: t.attention[x.reason](n) }] }
     }
     default: {
       const x = d as NotificationData['sla.warning']

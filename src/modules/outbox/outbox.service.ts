@@ -12,6 +12,8 @@ export type DeliveryResult = { ok: true } | { ok: false; permanent: boolean; err
 export type DeliveryHandler = (deps: Deps, row: repo.OutboxRow) => Promise<DeliveryResult>
 
 export interface Enqueue {
+  /** Chosen by the caller (newId()) when the payload must name its own row, as a signed Message-ID does. */
+  id?: string
   kind: string
   payload: Record<string, unknown>
   dedupeKey?: string

@@ -8,7 +8,7 @@ import { organizationScope, type Principal } from '../../lib/principal.ts'
 import { consumedAt, isBreached } from '../../lib/sla-clock.ts'
 import type { TicketFacts } from '../../lib/sla-selection.ts'
 import { canTransition } from '../../lib/state-machine.ts'
-import { type Actor, actorOf, type EventInput, type EventRow, recordEvents, slaEvents } from './events.ts'
+import { type Actor, actorKey, actorOf, type EventInput, type EventRow, recordEvents, slaEvents } from './events.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
 import { intakeTicket } from './intake.service.ts'
 import { applyClockChange, type ClockChange, loadClocks, loadPolicy, selectFor } from './sla.service.ts'
@@ -174,6 +174,7 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
       events.push({ type: 'ticket.updated', field: 'billable', old: t.billable, new: patch.billable, reason: patch.billableReason })
     }
     const changes: ClockChange[] = []
+    let stateChange: { from: string; to: string; fromCategory: string; category: string } | undefined
     if (patch.state !== undefined) {
       const states = await repo.allStates(tx)
       const from = states.find((s) => s.id === t.stateId)!
@@ -186,6 +187,7 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
       if (to.category === 'closed') set.closedAt = now
       if (to.category !== 'resolved' && to.category !== 'closed') Object.assign(set, { resolvedAt: null, closedAt: null })
       events.push({ type: 'ticket.updated', field: 'state', old: from.key, new: to.key })
+      if (from.key !== to.key) stateChange = { from: from.key, to: to.key, fromCategory: from.category, category: to.category }
       if (from.category !== to.category) changes.push({ kind: 'category', from: from.category, to: to.category })
     }
     const old = await loadPolicy(tx, t.slaPolicyId)
@@ -212,10 +214,17 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
       .where(eq(tickets.id, t.id))
       .returning()
     await recordEvents(tx, t.id, actor, null, events, now)
+    const notifications: Array<Record<string, unknown>> = []
     if (set.assigneeId || set.teamId) {
-      const payload = { event: 'ticket.assigned', ticketId: t.id, number: t.number, assigneeId: updated!.assigneeId, teamId: updated!.teamId }
-      await enqueue(tx, [{ kind: 'notification', payload, subject: `ticket:${t.id}` }], now)
+      notifications.push({ event: 'ticket.assigned', ticketId: t.id, number: t.number, assigneeId: updated!.assigneeId, teamId: updated!.teamId })
     }
+    // Every state change is recorded; the notification handler decides which ones the customer hears about.
+    if (stateChange) notifications.push({ event: 'ticket.state_changed', ticketId: t.id, number: t.number, ...stateChange, actor: actorKey(actor) })
+    await enqueue(
+      tx,
+      notifications.map((payload) => ({ kind: 'notification', payload, subject: `ticket:${t.id}` })),
+      now,
+    )
     return updated!
   })
   return toTicket(row)

@@ -3,7 +3,6 @@ import { mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
-import { SMTPServer } from 'smtp-server'
 import t from 'tap'
 import { outbox } from '../../../src/db/schema/index.ts'
 import type { Deps } from '../../../src/deps.ts'
@@ -11,7 +10,7 @@ import { createMailHandler, type MailPayload } from '../../../src/modules/mail/m
 import { claimDue, findOutbox, markSent } from '../../../src/modules/outbox/outbox.repo.ts'
 import { type DeliveryHandler, dispatchOnce, enqueue, LEASE_SECONDS } from '../../../src/modules/outbox/outbox.service.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
-import { freePort } from '../../helpers/process.ts'
+import { scriptedRelay } from '../../helpers/smtp-relay.ts'
 
 const mail = (n: number): MailPayload => ({
   to: ['customer@example.com'],
@@ -20,30 +19,6 @@ const mail = (n: number): MailPayload => ({
   messageId: `<ticket-${n}.${Date.now()}@desk.example>`,
   headers: { 'Auto-Submitted': 'auto-generated' },
 })
-
-/** A relay that answers each DATA with the next code from the script (then 250), recording what it got. */
-async function scriptedRelay(codes: number[]) {
-  const received: string[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    onData(stream, _session, cb) {
-      const chunks: Buffer[] = []
-      stream.on('data', (c: Buffer) => chunks.push(c))
-      stream.on('end', () => {
-        received.push(Buffer.concat(chunks).toString('utf8'))
-        const code = codes.shift() ?? 250
-        if (code === 250) return cb()
-        return cb(Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code }))
-      })
-    },
-  })
-  const port = await freePort()
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((r) => server.close(() => r())) }
-}
 
 t.test('outbox', async (t) => {
   const clock = fixedClock('2026-11-23T10:00:00Z')

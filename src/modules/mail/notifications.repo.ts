@@ -1,0 +1,64 @@
+import { and, asc, eq, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { agents, contactEmails, contacts, contracts, organizations, plans, queues, teamMembers, ticketMessages, tickets } from '../../db/schema/index.ts'
+
+/** Everything a notification about one ticket needs, in one query: the ticket, its requester, organization, queue and contract. */
+export async function loadTicketContext(db: Db, ticketId: string) {
+  const [row] = await db
+    .select({
+      ticket: tickets,
+      organization: { name: organizations.name, locale: organizations.defaultLocale, timeZone: organizations.timeZone },
+      contact: { id: contacts.id, name: contacts.name, locale: contacts.locale, timeZone: contacts.timeZone, active: contacts.active },
+      queue: { name: queues.name, inboundEmail: queues.inboundEmail },
+      contractNumber: contracts.number,
+      planName: plans.name,
+      // The requester's first address that has not bounced for good.
+      contactEmail: sql<string | null>`(select ${contactEmails.email} from ${contactEmails} where ${contactEmails.contactId} = ${tickets.requesterId} and ${contactEmails.undeliverableAt} is null order by ${contactEmails.position} limit 1)`,
+    })
+    .from(tickets)
+    .innerJoin(organizations, eq(organizations.id, tickets.organizationId))
+    .innerJoin(contacts, eq(contacts.id, tickets.requesterId))
+    .innerJoin(queues, eq(queues.id, tickets.queueId))
+    .leftJoin(contracts, eq(contracts.id, tickets.contractId))
+    .leftJoin(plans, eq(plans.id, contracts.planId))
+    .where(eq(tickets.id, ticketId))
+  return row
+}
+export type TicketContext = NonNullable<Awaited<ReturnType<typeof loadTicketContext>>>
+
+/**
+ * The ticket's messages that matter to one notification: the one it is about (with its text and
+ * author) and every message carrying a mail Message-ID (the thread), oldest first. `messageId`
+ * undefined means the ticket's first message (a new ticket's description).
+ */
+export async function loadThread(db: Db, ticketId: string, messageId: string | undefined) {
+  const target: SQL = messageId
+    ? sql`${ticketMessages.id} = ${messageId}`
+    : sql`${ticketMessages.id} = (select m.id from ${ticketMessages} m where m.ticket_id = ${ticketId} order by m.id limit 1)`
+  return db
+    .select({
+      id: ticketMessages.id,
+      visibility: ticketMessages.visibility,
+      authorKind: ticketMessages.authorKind,
+      authorName: agents.name,
+      mailMessageId: ticketMessages.mailMessageId,
+      isTarget: sql<boolean>`${target}`,
+      bodyText: sql<string | null>`case when ${target} then ${ticketMessages.bodyText} end`,
+    })
+    .from(ticketMessages)
+    .leftJoin(agents, eq(agents.id, ticketMessages.authorAgentId))
+    .where(and(eq(ticketMessages.ticketId, ticketId), or(isNotNull(ticketMessages.mailMessageId), target)))
+    .orderBy(asc(ticketMessages.id))
+}
+export type ThreadMessage = Awaited<ReturnType<typeof loadThread>>[number]
+
+/** Active agents named directly or through their teams, in one query. */
+export async function loadActiveAgents(db: Db, agentIds: string[], teamIds: string[]) {
+  if (!agentIds.length && !teamIds.length) return []
+  const viaTeams = teamIds.length ? inArray(agents.id, db.select({ id: teamMembers.agentId }).from(teamMembers).where(inArray(teamMembers.teamId, teamIds))) : undefined
+  return db
+    .select({ id: agents.id, email: agents.email, locale: agents.locale, timeZone: agents.timeZone })
+    .from(agents)
+    .where(and(eq(agents.active, true), or(agentIds.length ? inArray(agents.id, agentIds) : undefined, viaTeams)))
+    .orderBy(asc(agents.id))
+}
