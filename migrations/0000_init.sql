@@ -216,6 +216,7 @@ CREATE TABLE "contracts" (
 	"allowed_channels" text[] NOT NULL,
 	"sla_policy_id" uuid,
 	"responsible_manager_id" uuid,
+	"notify_customer_on_sla_breach" boolean DEFAULT false NOT NULL,
 	"covers_all_contacts" boolean DEFAULT true NOT NULL,
 	"authorized_contact_ids" uuid[] DEFAULT '{}'::uuid[] NOT NULL,
 	"budget_alert_thresholds" integer[] DEFAULT '{}'::integer[] NOT NULL,

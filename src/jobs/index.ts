@@ -1,3 +1,4 @@
+import { scanSla } from '../modules/automation/sla-scan.service.ts'
 import { purgeIdempotencyKeys, purgeLoginAttempts, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
 import type { Job } from './scheduler.ts'
 
@@ -10,6 +11,15 @@ import type { Job } from './scheduler.ts'
  * still runs them); `SCHEDULER_DISABLED_JOBS=a,b` stops the named ones on an instance.
  */
 export const JOBS: readonly Job[] = [
+  /**
+   * Every minute. Records `sla.warning` / `sla.breached` events (and their notifications) for
+   * tickets whose `next_sla_event_at` has come, found through its partial index. A second run is
+   * harmless: each warning and breach is a conditional update of `warned_for_due_at` /
+   * `breached_for_due_at` to the clock's due instant (once per due instant), tickets are taken
+   * with FOR UPDATE SKIP LOCKED, and notifications carry a dedupe key. Off: list `sla-scan` in
+   * SCHEDULER_DISABLED_JOBS (warnings then wait; the next enabled run records them, late).
+   */
+  { name: 'sla-scan', cron: '* * * * *', timeoutSeconds: 50, run: scanSla },
   /**
    * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
    * a key). A second run finds nothing older left to delete.
