@@ -1,10 +1,9 @@
-import { and, asc, eq, inArray, isNotNull, lte, notInArray, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { contracts, ticketSlaClocks, tickets } from '../../db/schema/index.ts'
 import type { Deps } from '../../deps.ts'
-import { type ClockKind, nextSlaEventAt } from '../../lib/sla-clock.ts'
-import type { Actor, EventInput } from '../tickets/events.ts'
-import { recordEvents } from '../tickets/events.ts'
+import { nextSlaEventAt } from '../../lib/sla-clock.ts'
+import { type Actor, type EventInput, recordTicketEvents } from '../tickets/events.ts'
 import { toClock } from '../tickets/sla.service.ts'
 import { type Notification, notify, ownerOf, recipients } from './notifications.ts'
 
@@ -38,18 +37,22 @@ const iso = (d: Date | null) => (d === null ? null : d.toISOString())
  */
 export async function scanSla(deps: Deps, now: Date, batchSize = SLA_SCAN_BATCH): Promise<SlaScanSummary> {
   const summary: SlaScanSummary = { tickets: 0, warnings: 0, breaches: 0, notifications: 0 }
-  const seen: string[] = []
+  const seen = new Set<string>()
   for (;;) {
-    const done = await deps.db.transaction(async (tx) => {
+    const more = await deps.db.transaction(async (tx) => {
       const batch = await tx
         .select({ id: tickets.id, number: tickets.number, assigneeId: tickets.assigneeId, teamId: tickets.teamId, contractId: tickets.contractId })
         .from(tickets)
-        .where(and(isNotNull(tickets.nextSlaEventAt), lte(tickets.nextSlaEventAt, now), seen.length ? notInArray(tickets.id, seen) : undefined))
+        .where(and(isNotNull(tickets.nextSlaEventAt), lte(tickets.nextSlaEventAt, now)))
         .orderBy(asc(tickets.nextSlaEventAt))
         .limit(batchSize)
         .for('update', { skipLocked: true })
-      if (!batch.length) return true
-      const clocks = await tx.select().from(ticketSlaClocks).where(inArray(ticketSlaClocks.ticketId, batch.map((t) => t.id)))
+      // Every ticket handled gets a later next_sla_event_at; seeing one again would mean a loop.
+      if (!batch.length || batch.every((t) => seen.has(t.id))) return false
+      const ids = batch.map((t) => t.id)
+      const warned = await fire(tx, ids, 'warn', now)
+      const breached = await fire(tx, ids, 'breach', now)
+      const clocks = await tx.select().from(ticketSlaClocks).where(inArray(ticketSlaClocks.ticketId, ids))
       const contractIds = [...new Set(batch.map((t) => t.contractId).filter((c): c is string => c !== null))]
       const terms = contractIds.length
         ? await tx
@@ -58,41 +61,43 @@ export async function scanSla(deps: Deps, now: Date, batchSize = SLA_SCAN_BATCH)
             .where(inArray(contracts.id, contractIds))
         : []
       const termsOf = new Map(terms.map((c) => [c.id, c]))
+      const events: Array<EventInput & { ticketId: string }> = []
+      const notes: Array<{ payload: Notification; dedupeKey: string }> = []
+      const next: Array<[string, string | null]> = []
       for (const t of batch) {
-        seen.push(t.id)
+        seen.add(t.id)
         summary.tickets++
         const own = clocks.filter((c) => c.ticketId === t.id)
-        const events: EventInput[] = []
-        const notes: Array<{ payload: Notification; dedupeKey: string }> = []
         const contract = t.contractId ? termsOf.get(t.contractId) : undefined
+        const to = (customer: boolean) => recipients({ ...ownerOf(t), managerIds: [contract?.managerId], customer })
         for (const c of own) {
-          const fired = await fireClock(tx, t.id, c, now)
+          const w = warned.has(`${t.id}:${c.kind}`)
+          const b = breached.has(`${t.id}:${c.kind}`)
           const base = { ticketId: t.id, number: t.number, clock: c.kind, dueAt: iso(c.dueAt), warnAt: iso(c.warnAt), cycle: c.cycle }
-          const to = (customer: boolean) => recipients({ ...ownerOf(t), managerIds: [contract?.managerId], customer })
-          if (fired.warned) {
+          if (w) {
             summary.warnings++
-            events.push({ type: 'sla.warning', field: c.kind, new: slaState(c, c.warnAt!, c.warnSeconds ?? 0) })
-            if (!fired.breached) notes.push({ payload: { event: 'sla.warning', ...base, notify: to(false) }, dedupeKey: `sla.warning:${t.id}:${c.kind}:${iso(c.dueAt)}` })
+            events.push({ ticketId: t.id, type: 'sla.warning', field: c.kind, new: slaState(c, c.warnAt!, c.warnSeconds ?? 0) })
+            if (!b) notes.push({ payload: { event: 'sla.warning', ...base, notify: to(false) }, dedupeKey: `sla.warning:${t.id}:${c.kind}:${iso(c.dueAt)}` })
           }
-          if (fired.breached) {
+          if (b) {
             summary.breaches++
-            events.push({ type: 'sla.breached', field: c.kind, new: { ...slaState(c, c.dueAt!, c.targetSeconds), breached: true } })
+            events.push({ ticketId: t.id, type: 'sla.breached', field: c.kind, new: { ...slaState(c, c.dueAt!, c.targetSeconds), breached: true } })
             notes.push({ payload: { event: 'sla.breached', ...base, notify: to(contract?.customer ?? false) }, dedupeKey: `sla.breached:${t.id}:${c.kind}:${iso(c.dueAt)}` })
           }
-          if (fired.warned) c.warnedForDueAt = c.dueAt
-          if (fired.breached) c.breachedForDueAt = c.dueAt
         }
-        const next = nextSlaEventAt(own.map(toClock))
-        await tx
-          .update(tickets)
-          .set({ nextSlaEventAt: next === null ? null : new Date(next) })
-          .where(eq(tickets.id, t.id))
-        await recordEvents(tx, t.id, SLA_SCAN_ACTOR, null, events, now)
-        summary.notifications += await notify(tx, notes, now)
+        const at = nextSlaEventAt(own.map(toClock))
+        next.push([t.id, at === null ? null : new Date(at).toISOString()])
       }
-      return batch.length < batchSize
+      const values = sql.join(
+        next.map(([id, at]) => sql`(${id}::uuid, ${at}::timestamptz)`),
+        sql`, `,
+      )
+      await tx.execute(sql`update ${tickets} set next_sla_event_at = v.at from (values ${values}) as v(id, at) where ${tickets.id} = v.id`)
+      await recordTicketEvents(tx, events, SLA_SCAN_ACTOR, null, now)
+      summary.notifications += await notify(tx, notes, now)
+      return batch.length === batchSize
     })
-    if (done) return summary
+    if (!more) return summary
   }
 }
 
@@ -106,27 +111,18 @@ const slaState = (c: ClockRow, at: Date, consumedSeconds: number) => ({
   cycle: c.cycle,
 })
 
-/** The conditional updates: each succeeds once per due instant, whoever else tries. */
-async function fireClock(tx: Db, ticketId: string, c: ClockRow, now: Date): Promise<{ warned: boolean; breached: boolean }> {
-  if (c.status !== 'running' || c.dueAt === null) return { warned: false, breached: false }
-  const mine = (kind: ClockKind, dueAt: Date) => and(eq(ticketSlaClocks.ticketId, ticketId), eq(ticketSlaClocks.kind, kind), eq(ticketSlaClocks.status, 'running'), eq(ticketSlaClocks.dueAt, dueAt))
-  let warned = false
-  let breached = false
-  if (c.warnAt !== null && c.warnAt.getTime() <= now.getTime() && c.warnedForDueAt?.getTime() !== c.dueAt.getTime()) {
-    const r = await tx
-      .update(ticketSlaClocks)
-      .set({ warnedForDueAt: c.dueAt })
-      .where(and(mine(c.kind, c.dueAt), sql`${ticketSlaClocks.warnedForDueAt} is distinct from ${ticketSlaClocks.dueAt}`))
-      .returning({ kind: ticketSlaClocks.kind })
-    warned = r.length > 0
-  }
-  if (c.dueAt.getTime() <= now.getTime() && c.breachedForDueAt?.getTime() !== c.dueAt.getTime()) {
-    const r = await tx
-      .update(ticketSlaClocks)
-      .set({ breachedForDueAt: c.dueAt })
-      .where(and(mine(c.kind, c.dueAt), sql`${ticketSlaClocks.breachedForDueAt} is distinct from ${ticketSlaClocks.dueAt}`))
-      .returning({ kind: ticketSlaClocks.kind })
-    breached = r.length > 0
-  }
-  return { warned, breached }
+/**
+ * The conditional update of one batch: marks each running clock whose warning (or due) instant
+ * has come and was not yet recorded for its current due instant. A row matches once per due
+ * instant, whoever else runs the same update; returns the `ticketId:kind` pairs it marked.
+ */
+async function fire(tx: Db, ticketIds: string[], what: 'warn' | 'breach', now: Date): Promise<Set<string>> {
+  const c = ticketSlaClocks
+  const [mark, instant] = what === 'warn' ? [c.warnedForDueAt, c.warnAt] : [c.breachedForDueAt, c.dueAt]
+  const rows = await tx
+    .update(c)
+    .set(what === 'warn' ? { warnedForDueAt: sql`${c.dueAt}` } : { breachedForDueAt: sql`${c.dueAt}` })
+    .where(and(inArray(c.ticketId, ticketIds), eq(c.status, 'running'), isNotNull(c.dueAt), lte(instant, now), sql`${mark} is distinct from ${c.dueAt}`))
+    .returning({ ticketId: c.ticketId, kind: c.kind })
+  return new Set(rows.map((r) => `${r.ticketId}:${r.kind}`))
 }
