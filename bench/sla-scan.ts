@@ -24,7 +24,6 @@ import { scanSla } from '../src/modules/automation/sla-scan.service.ts'
 import { fmt, percentile, printResult } from './_lib.ts'
 
 const N = Number(process.argv[2] ?? 1_000_000)
-// biome-ignore lint/style/noProcessEnv: a benchmark script, not the service (only src/config.ts reads env there)
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const dbName = `dl_bench_sla_${process.pid}`
 const url = new URL(adminUrl)

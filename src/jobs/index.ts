@@ -1,4 +1,5 @@
 import { scanSla } from '../modules/automation/sla-scan.service.ts'
+import { runEscalations } from '../modules/escalations/escalations.service.ts'
 import { purgeIdempotencyKeys, purgeLoginAttempts, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
 import type { Job } from './scheduler.ts'
 
@@ -20,6 +21,13 @@ export const JOBS: readonly Job[] = [
    * SCHEDULER_DISABLED_JOBS (warnings then wait; the next enabled run records them, late).
    */
   { name: 'sla-scan', cron: '* * * * *', timeoutSeconds: 50, run: scanSla },
+  /**
+   * Every minute. Applies the active escalation rules, in level order, to the open tickets whose
+   * trigger instant has come. A second run is harmless: each (rule, ticket, trigger instant) is
+   * inserted once into `escalations` (unique key) before anything moves, under the ticket's row
+   * lock. Off: SCHEDULER_DISABLED_JOBS=escalations, or deactivate single rules.
+   */
+  { name: 'escalations', cron: '* * * * *', timeoutSeconds: 50, run: runEscalations },
   /**
    * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
    * a key). A second run finds nothing older left to delete.
