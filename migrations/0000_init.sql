@@ -218,6 +218,7 @@ CREATE TABLE "contracts" (
 	"allowed_channels" text[] NOT NULL,
 	"sla_policy_id" uuid,
 	"responsible_manager_id" uuid,
+	"notify_customer_on_sla_breach" boolean DEFAULT false NOT NULL,
 	"covers_all_contacts" boolean DEFAULT true NOT NULL,
 	"authorized_contact_ids" uuid[] DEFAULT '{}'::uuid[] NOT NULL,
 	"budget_alert_thresholds" integer[] DEFAULT '{}'::integer[] NOT NULL,
@@ -499,6 +500,41 @@ CREATE TABLE "tickets" (
 	CONSTRAINT "tickets_not_merged_into_self" CHECK ("tickets"."merged_into_id" is null or "tickets"."merged_into_id" <> "tickets"."id")
 );
 --> statement-breakpoint
+CREATE TABLE "escalation_rules" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"level" integer DEFAULT 1 NOT NULL,
+	"trigger" text NOT NULL,
+	"clock" text,
+	"percent_elapsed" integer,
+	"minutes_after_breach" integer,
+	"minutes" integer,
+	"conditions" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"actions" jsonb NOT NULL,
+	"requires_approval" boolean DEFAULT false NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "escalation_rules_trigger_check" CHECK ("escalation_rules"."trigger" in ('sla.warning', 'sla.breached', 'unassigned', 'no_agent_reply', 'urgent_unacknowledged')),
+	CONSTRAINT "escalation_rules_clock_check" CHECK (("escalation_rules"."trigger" like 'sla.%') = ("escalation_rules"."clock" is not null)),
+	CONSTRAINT "escalation_rules_level_check" CHECK ("escalation_rules"."level" between 1 and 100)
+);
+--> statement-breakpoint
+CREATE TABLE "escalations" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"rule_id" uuid NOT NULL,
+	"ticket_id" uuid NOT NULL,
+	"trigger_at" timestamp with time zone NOT NULL,
+	"level" integer NOT NULL,
+	"status" text NOT NULL,
+	"decided_by" uuid,
+	"decided_at" timestamp with time zone,
+	"reason" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "escalations_status_check" CHECK ("escalations"."status" in ('fired', 'proposed', 'approved', 'rejected'))
+);
+--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -538,6 +574,9 @@ ALTER TABLE "tickets" ADD CONSTRAINT "tickets_assignee_fkey" FOREIGN KEY ("assig
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_team_fkey" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_sla_policy_fkey" FOREIGN KEY ("sla_policy_id") REFERENCES "public"."sla_policies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_merged_into_fkey" FOREIGN KEY ("merged_into_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "escalations" ADD CONSTRAINT "escalations_rule_id_escalation_rules_id_fk" FOREIGN KEY ("rule_id") REFERENCES "public"."escalation_rules"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "escalations" ADD CONSTRAINT "escalations_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "escalations" ADD CONSTRAINT "escalations_decided_by_agents_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
 CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
@@ -592,4 +631,9 @@ CREATE INDEX "tickets_requester_idx" ON "tickets" USING btree ("requester_id","i
 CREATE INDEX "tickets_contract_idx" ON "tickets" USING btree ("contract_id","id");--> statement-breakpoint
 CREATE INDEX "tickets_queue_idx" ON "tickets" USING btree ("queue_id","id");--> statement-breakpoint
 CREATE INDEX "tickets_merged_into_idx" ON "tickets" USING btree ("merged_into_id") WHERE "tickets"."merged_into_id" is not null;--> statement-breakpoint
-CREATE INDEX "tickets_updated_idx" ON "tickets" USING btree ("updated_at" DESC NULLS LAST,"id" DESC NULLS LAST);
+CREATE INDEX "tickets_updated_idx" ON "tickets" USING btree ("updated_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE UNIQUE INDEX "escalation_rules_name_key" ON "escalation_rules" USING btree (lower("name"));--> statement-breakpoint
+CREATE INDEX "escalation_rules_active_level_idx" ON "escalation_rules" USING btree ("level") WHERE "escalation_rules"."active";--> statement-breakpoint
+CREATE UNIQUE INDEX "escalations_rule_ticket_trigger_key" ON "escalations" USING btree ("rule_id","ticket_id","trigger_at");--> statement-breakpoint
+CREATE INDEX "escalations_ticket_idx" ON "escalations" USING btree ("ticket_id","id");--> statement-breakpoint
+CREATE INDEX "escalations_proposed_idx" ON "escalations" USING btree ("id") WHERE "escalations"."status" = 'proposed';

@@ -31,6 +31,7 @@ import { ticketStateRoutes } from './modules/ticket-states/ticket-states.routes.
 import { ticketTypeRoutes } from './modules/ticket-types/ticket-types.routes.ts'
 import { jobRoutes } from './modules/jobs/jobs.routes.ts'
 import { ticketRoutes } from './modules/tickets/tickets.routes.ts'
+import { escalationRoutes } from './modules/escalations/escalations.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -115,6 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ticketStateRoutes, { deps })
   await app.register(priorityRoutes)
   await app.register(ticketRoutes, { deps })
+  await app.register(escalationRoutes, { deps })
   await app.register(jobRoutes, { deps })
 
   return app

@@ -1,3 +1,5 @@
+import { scanSla } from '../modules/automation/sla-scan.service.ts'
+import { runEscalations } from '../modules/escalations/escalations.service.ts'
 import { purgeIdempotencyKeys, purgeLoginAttempts, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
 import type { Job } from './scheduler.ts'
 
@@ -10,6 +12,22 @@ import type { Job } from './scheduler.ts'
  * still runs them); `SCHEDULER_DISABLED_JOBS=a,b` stops the named ones on an instance.
  */
 export const JOBS: readonly Job[] = [
+  /**
+   * Every minute. Records `sla.warning` / `sla.breached` events (and their notifications) for
+   * tickets whose `next_sla_event_at` has come, found through its partial index. A second run is
+   * harmless: each warning and breach is a conditional update of `warned_for_due_at` /
+   * `breached_for_due_at` to the clock's due instant (once per due instant), tickets are taken
+   * with FOR UPDATE SKIP LOCKED, and notifications carry a dedupe key. Off: list `sla-scan` in
+   * SCHEDULER_DISABLED_JOBS (warnings then wait; the next enabled run records them, late).
+   */
+  { name: 'sla-scan', cron: '* * * * *', timeoutSeconds: 50, run: scanSla },
+  /**
+   * Every minute. Applies the active escalation rules, in level order, to the open tickets whose
+   * trigger instant has come. A second run is harmless: each (rule, ticket, trigger instant) is
+   * inserted once into `escalations` (unique key) before anything moves, under the ticket's row
+   * lock. Off: SCHEDULER_DISABLED_JOBS=escalations, or deactivate single rules.
+   */
+  { name: 'escalations', cron: '* * * * *', timeoutSeconds: 50, run: runEscalations },
   /**
    * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
    * a key). A second run finds nothing older left to delete.

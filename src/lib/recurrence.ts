@@ -219,32 +219,30 @@ export function occurrencesBetween(s: Schedule, from: Date, to: Date, limit: num
   return out
 }
 
-/**
- * The last `n` occurrences in (from, to], ascending. Looks back through windows growing ×4 from one
- * day, so a job catching up after a long outage does not walk every occurrence since the outage
- * (except with COUNT, which must be counted from DTSTART anyway and is at most 10,000).
+/** The last occurrence in (from, to]. Looks back through windows growing ×4 from one day, so a job
+ * catching up after a long outage does not walk every occurrence since the outage (except with
+ * COUNT, which must be counted from DTSTART anyway and is at most 10,000).
  */
-function lastOccurrences(c: Compiled, from: number, to: number, n: number): number[] {
+function lastOccurrence(c: Compiled, from: number, to: number): number | null {
   for (let span = 86_400_000; ; span *= 4) {
     const lo = Math.max(from, to - span)
-    let found: number[] = []
+    let found: number | null = null
     for (const t of instants(c, lo)) {
       if (t > to) break
-      found.push(t)
-      if (found.length >= 2 * n) found = found.slice(-n)
+      found = t
     }
-    if (found.length >= n || lo === from) return found.slice(-n)
+    if (found !== null || lo === from) return found
   }
 }
 
 /**
  * What a job run at `now` must create: the occurrences in (lastProcessedAt, now], ascending.
- * - `each`: every one of them, but at most `cap` (≥ 1): the MOST RECENT `cap` ones. Older ones beyond
- *   the cap are dropped, since after a long outage the latest are the useful ones and a flood of
- *   stale tickets helps nobody.
- * - `latest`: only the most recent one.
- * The caller then stores `now` as the new `lastProcessedAt` (in the same transaction as the tickets),
- * so a rerun with the same `now` returns nothing.
+ * - `each`: every one of them, paged: the OLDEST `cap` (≥ 1) ones. The caller stores the last
+ *   occurrence it created as the new `lastProcessedAt` (in the same transaction as the tickets)
+ *   and the next run continues from there, so nothing is ever dropped, however long the outage.
+ *   When fewer than `cap` come back the caller is caught up and may store `now` instead.
+ * - `latest`: only the most recent one; the caller stores `now`.
+ * A rerun with the stored `lastProcessedAt` returns nothing new.
  *
  * First run (`lastProcessedAt` null): the window opens at the template's `startsAt` (inclusive), not
  * at the epoch — so an occurrence exactly at `startsAt` is created. A schedule without `startsAt`
@@ -259,5 +257,15 @@ export function dueOccurrences(s: Schedule, lastProcessedAt: Date | null, now: D
   const to = now.getTime()
   const from = lastProcessedAt !== null ? lastProcessedAt.getTime() : Number.isFinite(c.startInstant) ? c.startInstant - 1 : to
   if (to <= from) return []
-  return lastOccurrences(c, from, to, policy === 'latest' ? 1 : cap).map((t) => new Date(t))
+  if (policy === 'latest') {
+    const last = lastOccurrence(c, from, to)
+    return last === null ? [] : [new Date(last)]
+  }
+  const out: Date[] = []
+  for (const t of instants(c, from)) {
+    if (t > to) break
+    out.push(new Date(t))
+    if (out.length === cap) break
+  }
+  return out
 }

@@ -143,6 +143,10 @@ function check(p: SelectablePolicy, facts: TicketFacts): Omit<TrailEntry, 'outco
   }
 }
 
+/** Whether every condition set matches the ticket (the same rule as policy selection; escalation rules reuse it). */
+export const matchesConditions = (conditions: PolicyConditions, facts: TicketFacts): boolean =>
+  check({ id: '', name: '', rank: 0, conditions }, facts).matched
+
 /** Winner first: matching before not, then more specific, then lower rank, then smaller id. */
 function compare(a: Omit<TrailEntry, 'outcome' | 'reason'>, b: Omit<TrailEntry, 'outcome' | 'reason'>): number {
   if (a.matched !== b.matched) return a.matched ? -1 : 1

@@ -20,3 +20,5 @@ export const CONFIG_WRITE: AccessRule = { roles: ['admin'] }
 export const JOBS_READ: AccessRule = { roles: ['admin'], scopes: ['jobs:read'] }
 /** Working on tickets is every agent's job; API keys need `tickets:write`. */
 export const TICKETS_WRITE: AccessRule = { scopes: ['tickets:write'] }
+/** Escalation rules and decisions on proposed escalations: managers and admins (never API keys: a person decides). */
+export const ESCALATIONS_WRITE: AccessRule = { roles: ['admin', 'manager'] }

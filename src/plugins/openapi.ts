@@ -22,6 +22,7 @@ export const API_TAGS = [
   { name: 'ticket-states', description: 'Configurable ticket states, their categories and allowed transitions' },
   { name: 'priorities', description: 'The fixed set of ticket priorities' },
   { name: 'tickets', description: 'Tickets, their conversation, attachments, audit trail and SLA clocks' },
+  { name: 'escalations', description: 'Escalation rules (when, for which tickets, what) and the escalations they fired or proposed' },
   { name: 'jobs', description: 'Scheduled jobs and the record of their runs' },
 ]
 

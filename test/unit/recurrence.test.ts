@@ -187,7 +187,9 @@ t.test('dueOccurrences: catch-up each vs latest, with a cap', async (t) => {
   const last = at('2026-03-02T00:30Z')
   const now = at('2026-03-02T05:10Z')
   t.same(iso(dueOccurrences(hourly, last, now, 'each', 10)), ['2026-03-02T01:00Z', '2026-03-02T02:00Z', '2026-03-02T03:00Z', '2026-03-02T04:00Z', '2026-03-02T05:00Z'])
-  t.same(iso(dueOccurrences(hourly, last, now, 'each', 3)), ['2026-03-02T03:00Z', '2026-03-02T04:00Z', '2026-03-02T05:00Z'], 'the most recent `cap`')
+  const page1 = dueOccurrences(hourly, last, now, 'each', 3)
+  t.same(iso(page1), ['2026-03-02T01:00Z', '2026-03-02T02:00Z', '2026-03-02T03:00Z'], 'the OLDEST `cap`: a page')
+  t.same(iso(dueOccurrences(hourly, page1.at(-1)!, now, 'each', 3)), ['2026-03-02T04:00Z', '2026-03-02T05:00Z'], 'the next page continues after the last one created')
   t.same(iso(dueOccurrences(hourly, last, now, 'latest', 10)), ['2026-03-02T05:00Z'])
   t.same(dueOccurrences(hourly, now, now, 'each', 10), [], 'a rerun at the same tick creates nothing')
   t.same(dueOccurrences(hourly, now, at('2026-03-02T04:00Z'), 'each', 10), [], 'clock moved back')
@@ -196,9 +198,20 @@ t.test('dueOccurrences: catch-up each vs latest, with a cap', async (t) => {
   const daily = rrule('FREQ=DAILY;BYHOUR=9;BYMINUTE=0', '2023-01-01T00:00', SOFIA)
   t.same(
     iso(dueOccurrences(daily, at('2023-01-10T00:00Z'), at('2026-03-02T08:00Z'), 'each', 2)),
-    ['2026-03-01T07:00Z', '2026-03-02T07:00Z'],
-    'three years down: only the last two',
+    ['2023-01-10T07:00Z', '2023-01-11T07:00Z'],
+    'three years down: the oldest two first, nothing dropped',
   )
+  let cursor: Date = at('2023-01-10T00:00Z')
+  let pages = 0
+  let total = 0
+  for (let page = dueOccurrences(daily, cursor, at('2026-03-02T08:00Z'), 'each', 500); page.length; page = dueOccurrences(daily, cursor, at('2026-03-02T08:00Z'), 'each', 500)) {
+    pages++
+    total += page.length
+    cursor = page.at(-1)!
+  }
+  t.equal(total, 1148, 'paging through three years yields every daily occurrence once (10 Jan 2023 … 2 Mar 2026)')
+  t.equal(pages, 3)
+  t.same(iso([cursor]), ['2026-03-02T07:00Z'])
   t.same(iso(dueOccurrences(daily, at('2023-01-10T00:00Z'), at('2026-03-02T06:00Z'), 'latest', 1)), ['2026-03-01T07:00Z'])
   const yearly = rrule('FREQ=YEARLY', '2024-02-29T09:00', SOFIA)
   t.same(iso(dueOccurrences(yearly, at('2024-03-01T00:00Z'), at('2035-01-01T00:00Z'), 'latest', 1)), ['2032-02-29T07:00Z'], 'sparse: looks back far enough')

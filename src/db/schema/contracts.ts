@@ -80,6 +80,8 @@ export const contracts = pgTable(
     allowedChannels: text().array().$type<Channel[]>().notNull(),
     slaPolicyId: uuid().references(() => slaPolicies.id),
     responsibleManagerId: uuid().references(() => agents.id),
+    /** Whether the customer's requester is told when an SLA target of this contract is breached. */
+    notifyCustomerOnSlaBreach: boolean().notNull().default(false),
     /** True: every authorized contact of the organization; false: only `authorizedContactIds`. */
     coversAllContacts: boolean().notNull().default(true),
     authorizedContactIds: uuid().array().notNull().default(sql`'{}'::uuid[]`),

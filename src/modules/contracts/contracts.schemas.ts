@@ -41,6 +41,7 @@ export const Contract = Type.Object({
   allowedChannels: Type.Array(Type.String()),
   slaPolicyId: Nullable(Uuid()),
   responsibleManagerId: Nullable(Uuid()),
+  notifyCustomerOnSlaBreach: Type.Boolean(),
   authorizedContacts: AuthorizedContacts,
   budgetAlertThresholds: Type.Array(Type.Integer()),
   version: Type.Integer(),
@@ -67,6 +68,7 @@ const writable = {
   allowedChannels: Type.Optional(Channels),
   slaPolicyId: Type.Optional(Nullable(Uuid())),
   responsibleManagerId: Type.Optional(Nullable(Uuid())),
+  notifyCustomerOnSlaBreach: Type.Optional(Type.Boolean({ description: 'tell the requester when an SLA target is breached (default false)' })),
   authorizedContacts: Type.Optional(AuthorizedContacts),
   budgetAlertThresholds: Type.Optional(Type.Array(Percent, { maxItems: 10, uniqueItems: true })),
 }

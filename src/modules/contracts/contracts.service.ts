@@ -42,6 +42,7 @@ export function toContract(r: repo.ContractRow): Contract {
     allowedChannels: r.allowedChannels,
     slaPolicyId: r.slaPolicyId,
     responsibleManagerId: r.responsibleManagerId,
+    notifyCustomerOnSlaBreach: r.notifyCustomerOnSlaBreach,
     authorizedContacts: r.coversAllContacts ? 'all' : r.authorizedContactIds,
     budgetAlertThresholds: r.budgetAlertThresholds,
     version: r.version,

@@ -23,11 +23,21 @@ export interface EventInput {
 export type EventRow = typeof ticketEvents.$inferSelect
 
 /** Appends events; the log is never updated, so a plain multi-row insert is all it takes. */
-export async function recordEvents(db: Db, ticketId: string, actor: Actor, channel: Channel | null, events: EventInput[], now: Date): Promise<void> {
+export const recordEvents = (db: Db, ticketId: string, actor: Actor, channel: Channel | null, events: EventInput[], now: Date): Promise<void> =>
+  recordTicketEvents(
+    db,
+    events.map((e) => ({ ...e, ticketId })),
+    actor,
+    channel,
+    now,
+  )
+
+/** Events of several tickets in one insert (the scheduler's batches). */
+export async function recordTicketEvents(db: Db, events: Array<EventInput & { ticketId: string }>, actor: Actor, channel: Channel | null, now: Date): Promise<void> {
   if (!events.length) return
   await db.insert(ticketEvents).values(
     events.map((e) => ({
-      ticketId,
+      ticketId: e.ticketId,
       type: e.type,
       field: e.field ?? null,
       old: e.old === undefined ? null : e.old,

@@ -152,82 +152,89 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
     })
   }
   const now = deps.clock.now()
-  const actor = actorOf(principal)
   const row = await deps.db.transaction(async (tx) => {
     const t = await visibleTicket(tx, principal, id, true)
     if (version !== undefined && version !== t.version) {
       throw new AppError('PRECONDITION_FAILED', `ticket ${id} is at version ${t.version}, not ${version}; fetch it again`)
     }
-    if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${id} was merged into ${t.mergedIntoId}; change that ticket instead`)
-    await checkRefs(tx, patch)
-    const set: Partial<repo.TicketRow> = {}
-    const events: EventInput[] = []
-    for (const f of SIMPLE_FIELDS) {
-      const v = patch[f]
-      if (v === undefined || JSON.stringify(v) === JSON.stringify(t[f])) continue
-      ;(set as Record<string, unknown>)[f] = v
-      events.push({ type: 'ticket.updated', field: f, old: t[f], new: v })
-    }
-    if (patch.billable !== undefined && patch.billable !== t.billable) {
-      set.billable = patch.billable
-      set.billableReason = patch.billableReason!
-      events.push({ type: 'ticket.updated', field: 'billable', old: t.billable, new: patch.billable, reason: patch.billableReason })
-    }
-    const changes: ClockChange[] = []
-    let stateChange: { from: string; to: string; fromCategory: string; category: string } | undefined
-    if (patch.state !== undefined) {
-      const states = await repo.allStates(tx)
-      const from = states.find((s) => s.id === t.stateId)!
-      const check = canTransition(states, from.key, patch.state)
-      if (!check.ok) throw new AppError('CONFLICT', check.reason, { errors: [{ in: 'body', field: 'state', message: check.reason }] })
-      const to = states.find((s) => s.key === patch.state)!
-      set.stateId = to.id
-      set.stateCategory = to.category
-      if (to.category === 'resolved') set.resolvedAt = now
-      if (to.category === 'closed') set.closedAt = now
-      if (to.category !== 'resolved' && to.category !== 'closed') Object.assign(set, { resolvedAt: null, closedAt: null })
-      events.push({ type: 'ticket.updated', field: 'state', old: from.key, new: to.key })
-      if (from.key !== to.key) stateChange = { from: from.key, to: to.key, fromCategory: from.category, category: to.category }
-      if (from.category !== to.category) changes.push({ kind: 'category', from: from.category, to: to.category })
-    }
-    const old = await loadPolicy(tx, t.slaPolicyId)
-    let next = old
-    const merged = { ...t, ...set } as repo.TicketRow
-    if (Object.keys(set).some((k) => SLA_FIELDS.includes(k))) {
-      next = (await selectFor(tx, factsOf(merged, await planOf(tx, t.contractId)))).applied
-      changes.unshift({ kind: 'facts', category: t.stateCategory, firstResponded: t.firstResponseAt !== null })
-      if (next?.policy.id !== old?.policy.id) {
-        events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: old ? { policyId: old.policy.id, name: old.policy.name } : null, new: next ? { policyId: next.policy.id, name: next.policy.name } : null })
-      }
-    }
-    if (!events.length) return t
-    let clocks = await loadClocks(tx, t.id)
-    for (const [i, change] of changes.entries()) {
-      const out = await applyClockChange(tx, t.id, change, i === 0 ? old : next, next, merged.priority, now, clocks)
-      Object.assign(set, out.columns)
-      events.push(...out.events)
-      if (i < changes.length - 1) clocks = await loadClocks(tx, t.id)
-    }
-    const [updated] = await tx
-      .update(tickets)
-      .set({ ...set, version: sql`${tickets.version} + 1`, updatedAt: now })
-      .where(eq(tickets.id, t.id))
-      .returning()
-    await recordEvents(tx, t.id, actor, null, events, now)
-    const notifications: Array<Record<string, unknown>> = []
-    if (set.assigneeId || set.teamId) {
-      notifications.push({ event: 'ticket.assigned', ticketId: t.id, number: t.number, assigneeId: updated!.assigneeId, teamId: updated!.teamId })
-    }
-    // Every state change is recorded; the notification handler decides which ones the customer hears about.
-    if (stateChange) notifications.push({ event: 'ticket.state_changed', ticketId: t.id, number: t.number, ...stateChange, actor: actorKey(actor) })
-    await enqueue(
-      tx,
-      notifications.map((payload) => ({ kind: 'notification', payload, subject: `ticket:${t.id}` })),
-      now,
-    )
-    return updated!
+    return applyTicketPatch(tx, t, actorOf(principal), patch, now)
   })
   return toTicket(row)
+}
+
+/**
+ * The body of a PATCH on a ticket already locked by the caller (`FOR UPDATE`), for any actor:
+ * an API caller through `updateTicket`, or the system (escalation rules) with its own checks.
+ */
+export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, patch: UpdateTicket, now: Date): Promise<repo.TicketRow> {
+  if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${t.id} was merged into ${t.mergedIntoId}; change that ticket instead`)
+  await checkRefs(tx, patch)
+  const set: Partial<repo.TicketRow> = {}
+  const events: EventInput[] = []
+  for (const f of SIMPLE_FIELDS) {
+    const v = patch[f]
+    if (v === undefined || JSON.stringify(v) === JSON.stringify(t[f])) continue
+    ;(set as Record<string, unknown>)[f] = v
+    events.push({ type: 'ticket.updated', field: f, old: t[f], new: v })
+  }
+  if (patch.billable !== undefined && patch.billable !== t.billable) {
+    set.billable = patch.billable
+    set.billableReason = patch.billableReason!
+    events.push({ type: 'ticket.updated', field: 'billable', old: t.billable, new: patch.billable, reason: patch.billableReason })
+  }
+  const changes: ClockChange[] = []
+  let stateChange: { from: string; to: string; fromCategory: string; category: string } | undefined
+  if (patch.state !== undefined) {
+    const states = await repo.allStates(tx)
+    const from = states.find((s) => s.id === t.stateId)!
+    const check = canTransition(states, from.key, patch.state)
+    if (!check.ok) throw new AppError('CONFLICT', check.reason, { errors: [{ in: 'body', field: 'state', message: check.reason }] })
+    const to = states.find((s) => s.key === patch.state)!
+    set.stateId = to.id
+    set.stateCategory = to.category
+    if (to.category === 'resolved') set.resolvedAt = now
+    if (to.category === 'closed') set.closedAt = now
+    if (to.category !== 'resolved' && to.category !== 'closed') Object.assign(set, { resolvedAt: null, closedAt: null })
+    events.push({ type: 'ticket.updated', field: 'state', old: from.key, new: to.key })
+    if (from.key !== to.key) stateChange = { from: from.key, to: to.key, fromCategory: from.category, category: to.category }
+    if (from.category !== to.category) changes.push({ kind: 'category', from: from.category, to: to.category })
+  }
+  const old = await loadPolicy(tx, t.slaPolicyId)
+  let next = old
+  const merged = { ...t, ...set } as repo.TicketRow
+  if (Object.keys(set).some((k) => SLA_FIELDS.includes(k))) {
+    next = (await selectFor(tx, factsOf(merged, await planOf(tx, t.contractId)))).applied
+    changes.unshift({ kind: 'facts', category: t.stateCategory, firstResponded: t.firstResponseAt !== null })
+    if (next?.policy.id !== old?.policy.id) {
+      events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: old ? { policyId: old.policy.id, name: old.policy.name } : null, new: next ? { policyId: next.policy.id, name: next.policy.name } : null })
+    }
+  }
+  if (!events.length) return t
+  let clocks = await loadClocks(tx, t.id)
+  for (const [i, change] of changes.entries()) {
+    const out = await applyClockChange(tx, t.id, change, i === 0 ? old : next, next, merged.priority, now, clocks)
+    Object.assign(set, out.columns)
+    events.push(...out.events)
+    if (i < changes.length - 1) clocks = await loadClocks(tx, t.id)
+  }
+  const [updated] = await tx
+    .update(tickets)
+    .set({ ...set, version: sql`${tickets.version} + 1`, updatedAt: now })
+    .where(eq(tickets.id, t.id))
+    .returning()
+  await recordEvents(tx, t.id, actor, null, events, now)
+  const notifications: Array<Record<string, unknown>> = []
+  if (set.assigneeId || set.teamId) {
+    notifications.push({ event: 'ticket.assigned', ticketId: t.id, number: t.number, assigneeId: updated!.assigneeId, teamId: updated!.teamId })
+  }
+  // Every state change is recorded; the notification handler decides which ones the customer hears about.
+  if (stateChange) notifications.push({ event: 'ticket.state_changed', ticketId: t.id, number: t.number, ...stateChange, actor: actorKey(actor) })
+  await enqueue(
+    tx,
+    notifications.map((payload) => ({ kind: 'notification', payload, subject: `ticket:${t.id}` })),
+    now,
+  )
+  return updated!
 }
 
 /**
