@@ -20,7 +20,21 @@ export const Body = <P extends TProperties>(props: P, o: object = {}) => Type.Ob
 
 /** A PATCH body: every field optional, unknown fields still rejected, at least one field. */
 export const PatchBody = <P extends TProperties>(obj: TObject<P>) =>
-  Type.Partial(Type.Object(obj.properties), { additionalProperties: false, minProperties: 1 })
+  Type.Partial(Type.Object(withoutDefaults(obj.properties)), { additionalProperties: false, minProperties: 1 })
+
+/**
+ * A default in a PATCH schema would be filled in by the validator (useDefaults) and silently
+ * overwrite the stored value of every field the client did not send: defaults belong to creation.
+ */
+function withoutDefaults<P extends TProperties>(props: P): P {
+  const out = {} as Record<string, unknown>
+  for (const [k, v] of Object.entries(props)) {
+    const copy = { ...(v as object) } as Record<string | symbol, unknown>
+    delete copy.default
+    out[k] = copy
+  }
+  return out as P
+}
 
 export const IdParams = Type.Object({ id: Uuid() }, { additionalProperties: false })
 

@@ -47,6 +47,9 @@ t.test('contracts', async (t) => {
     t.equal(upd.statusCode, 200, upd.body)
     t.equal(upd.json().afterHoursMultiplierPercent, 200)
     t.equal((await patch(c.id, { billingIncrementMinutes: 30 }, { 'if-match': '"1"' })).statusCode, 412)
+    // A PATCH that does not mention a field leaves it alone (no schema default fills it in).
+    t.equal((await patch(c.id, { serviceMode: 'on-site' })).json().serviceMode, 'on-site')
+    t.equal((await patch(c.id, { billingIncrementMinutes: 30 })).json().serviceMode, 'on-site')
   })
 
   t.test('defaults come from the plan', async (t) => {
