@@ -74,6 +74,8 @@ CREATE TABLE "contact_emails" (
 	"email" text NOT NULL,
 	"contact_id" uuid NOT NULL,
 	"position" integer DEFAULT 0 NOT NULL,
+	"undeliverable_at" timestamp with time zone,
+	"undeliverable_reason" text,
 	CONSTRAINT "contact_emails_email_pk" PRIMARY KEY("email"),
 	CONSTRAINT "contact_emails_lower" CHECK ("contact_emails"."email" = lower("contact_emails"."email"))
 );
@@ -378,6 +380,38 @@ CREATE TABLE "ticket_types" (
 	CONSTRAINT "ticket_types_required_fields_check" CHECK ("ticket_types"."required_fields" <@ array['steps', 'expectedResult', 'section', 'screenshot']::text[])
 );
 --> statement-breakpoint
+CREATE TABLE "inbound_mail" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"mailbox" text NOT NULL,
+	"queue_id" uuid NOT NULL,
+	"message_key" text NOT NULL,
+	"message_id" text,
+	"envelope_from" text,
+	"from_address" text,
+	"from_name" text,
+	"subject" text NOT NULL,
+	"raw_blob_hash" text NOT NULL,
+	"size" integer NOT NULL,
+	"received_at" timestamp with time zone NOT NULL,
+	"outcome" text NOT NULL,
+	"reason" text,
+	"details" jsonb,
+	"ticket_id" uuid,
+	"quarantined_at" timestamp with time zone,
+	"review_state" text,
+	"reviewed_at" timestamp with time zone,
+	"reviewed_by" text,
+	CONSTRAINT "inbound_mail_outcome_check" CHECK ("inbound_mail"."outcome" in ('received', 'ticket_created', 'message_added', 'quarantined', 'throttled', 'automated', 'bounce')),
+	CONSTRAINT "inbound_mail_review_state_check" CHECK ("inbound_mail"."review_state" in ('pending', 'released', 'discarded'))
+);
+--> statement-breakpoint
+CREATE TABLE "mail_sender_counters" (
+	"address" text NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"count" integer NOT NULL,
+	CONSTRAINT "mail_sender_counters_address_window_start_pk" PRIMARY KEY("address","window_start")
+);
+--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -396,6 +430,8 @@ ALTER TABLE "recurring_services" ADD CONSTRAINT "recurring_services_contract_id_
 ALTER TABLE "slot_entries" ADD CONSTRAINT "slot_entries_contract_id_contracts_id_fk" FOREIGN KEY ("contract_id") REFERENCES "public"."contracts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sla_policies" ADD CONSTRAINT "sla_policies_calendar_fk" FOREIGN KEY ("calendar_id") REFERENCES "public"."business_calendars"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "queues" ADD CONSTRAINT "queues_default_team_fkey" FOREIGN KEY ("default_team_id") REFERENCES "public"."teams"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_queue_fkey" FOREIGN KEY ("queue_id") REFERENCES "public"."queues"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_raw_blob_fkey" FOREIGN KEY ("raw_blob_hash") REFERENCES "public"."blobs"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
 CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
@@ -431,4 +467,7 @@ CREATE UNIQUE INDEX "queues_inbound_email_key" ON "queues" USING btree ("inbound
 CREATE INDEX "queues_default_team_idx" ON "queues" USING btree ("default_team_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "ticket_states_key_key" ON "ticket_states" USING btree ("key");--> statement-breakpoint
 CREATE UNIQUE INDEX "ticket_states_default_key" ON "ticket_states" USING btree ("is_default") WHERE "ticket_states"."is_default";--> statement-breakpoint
-CREATE UNIQUE INDEX "ticket_types_name_key" ON "ticket_types" USING btree (lower("name"));
+CREATE UNIQUE INDEX "ticket_types_name_key" ON "ticket_types" USING btree (lower("name"));--> statement-breakpoint
+CREATE UNIQUE INDEX "inbound_mail_mailbox_message_key" ON "inbound_mail" USING btree ("mailbox","message_key");--> statement-breakpoint
+CREATE INDEX "inbound_mail_quarantine_idx" ON "inbound_mail" USING btree ("id") WHERE "inbound_mail"."quarantined_at" is not null;--> statement-breakpoint
+CREATE INDEX "mail_sender_counters_window_idx" ON "mail_sender_counters" USING btree ("window_start");

@@ -30,6 +30,7 @@ import { queueRoutes } from './modules/queues/queues.routes.ts'
 import { ticketStateRoutes } from './modules/ticket-states/ticket-states.routes.ts'
 import { ticketTypeRoutes } from './modules/ticket-types/ticket-types.routes.ts'
 import { jobRoutes } from './modules/jobs/jobs.routes.ts'
+import { quarantineRoutes } from './modules/mail/quarantine.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -114,6 +115,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ticketStateRoutes, { deps })
   await app.register(priorityRoutes)
   await app.register(jobRoutes, { deps })
+  await app.register(quarantineRoutes, { deps })
 
   return app
 }

@@ -18,3 +18,6 @@ export const INTAKE_CHECK: AccessRule = { anyScope: ['tickets:read', 'contracts:
 export const TICKETS_READ: AccessRule = { scopes: ['tickets:read'] }
 export const CONFIG_WRITE: AccessRule = { roles: ['admin'] }
 export const JOBS_READ: AccessRule = { roles: ['admin'], scopes: ['jobs:read'] }
+/** Inbound mail and its quarantine: admins, and API keys with the mail scopes. */
+export const MAIL_READ: AccessRule = { roles: ['admin'], scopes: ['mail:read'] }
+export const MAIL_WRITE: AccessRule = { roles: ['admin'], scopes: ['mail:write'] }

@@ -22,6 +22,7 @@ export const API_TAGS = [
   { name: 'ticket-states', description: 'Configurable ticket states, their categories and allowed transitions' },
   { name: 'priorities', description: 'The fixed set of ticket priorities' },
   { name: 'jobs', description: 'Scheduled jobs and the record of their runs' },
+  { name: 'mail', description: 'Inbound mail held in quarantine: read, download, release or discard' },
 ]
 
 export default fp(

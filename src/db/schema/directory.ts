@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { id, timestamps, version } from './_columns.ts'
 
 export interface BillingContact {
@@ -122,6 +122,9 @@ export const contactEmails = pgTable(
       .notNull()
       .references(() => contacts.id, { onDelete: 'cascade' }),
     position: integer().notNull().default(0),
+    /** Set when mail to the address failed permanently (a bounce of our mail, a 5xx from the relay); cleared when the contact's addresses are set again (PATCH emails). */
+    undeliverableAt: timestamp({ withTimezone: true, mode: 'date' }),
+    undeliverableReason: text(),
   },
   (t) => [
     primaryKey({ columns: [t.email] }),

@@ -55,3 +55,21 @@ export function verifyMessageId(id: string | undefined, secret: string | readonl
   if (!ok) return { ours: false }
   return t === 'n' ? { ours: true } : { ours: true, ticketNumber: Number(t) }
 }
+
+export interface MailIdSettings {
+  secret: string
+  domain: string
+}
+
+/**
+ * The secret and domain of our Message-IDs from the configuration. Without MAIL_ID_SECRET the
+ * secret is derived from the first JWT secret with HMAC (a one-way, domain-separated derivation:
+ * a Message-ID tag reveals nothing about the JWT secret); without MAIL_DOMAIN the domain is
+ * MAIL_FROM's.
+ */
+export function mailIdSettings(config: { MAIL_ID_SECRET?: string | undefined; MAIL_DOMAIN?: string | undefined; MAIL_FROM: string; jwtSecrets: readonly string[] }): MailIdSettings {
+  const secret = config.MAIL_ID_SECRET ?? createHmac('sha256', config.jwtSecrets[0] ?? '').update('deskledger mail message-id').digest('hex')
+  const from = /<?([^<>\s]+@[^<>\s]+)>?\s*$/.exec(config.MAIL_FROM)?.[1] ?? 'localhost'
+  const domain = (config.MAIL_DOMAIN ?? from.slice(from.lastIndexOf('@') + 1)).toLowerCase()
+  return { secret, domain }
+}
