@@ -103,7 +103,11 @@ export async function quarantineRoutes(fastify: FastifyInstance, { deps }: { dep
         body: ReleaseQuarantined,
         response: { 200: ReleaseResult, ...errorResponses },
       },
+      // A bare POST (no body) is a plain release.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
     },
-    async (request) => service.releaseQuarantined(intake, request.principal!, request.params.id, request.body ?? {}),
+    async (request) => service.releaseQuarantined(intake, request.principal!, request.params.id, request.body),
   )
 }
