@@ -80,7 +80,13 @@ async function main() {
   await app.listen({ host: config.HOST, port: config.PORT })
   if (config.SMTP_ENABLED) {
     const mailDeps = { ...deps, log: app.log }
-    smtp = await startSmtpServer(mailDeps, { host: config.SMTP_HOST, port: config.SMTP_PORT, router: routerFor(mailDeps) })
+    try {
+      smtp = await startSmtpServer(mailDeps, { host: config.SMTP_HOST, port: config.SMTP_PORT, router: routerFor(mailDeps) })
+    } catch (err) {
+      // A port in use or an unreadable certificate: say so plainly rather than run without mail.
+      log.fatal({ err, host: config.SMTP_HOST, port: config.SMTP_PORT }, 'the SMTP listener could not start (SMTP_ENABLED=false runs without it)')
+      process.exit(1)
+    }
   }
   scheduler?.start()
   // Catch up at boot: ticks missed while the service was down run now, not at their next tick.
