@@ -535,6 +535,38 @@ CREATE TABLE "escalations" (
 	CONSTRAINT "escalations_status_check" CHECK ("escalations"."status" in ('fired', 'proposed', 'approved', 'rejected'))
 );
 --> statement-breakpoint
+CREATE TABLE "inbound_mail" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"mailbox" text NOT NULL,
+	"queue_id" uuid NOT NULL,
+	"message_key" text NOT NULL,
+	"message_id" text,
+	"envelope_from" text,
+	"from_address" text,
+	"from_name" text,
+	"subject" text NOT NULL,
+	"raw_blob_hash" text NOT NULL,
+	"size" integer NOT NULL,
+	"received_at" timestamp with time zone NOT NULL,
+	"outcome" text NOT NULL,
+	"reason" text,
+	"details" jsonb,
+	"ticket_id" uuid,
+	"quarantined_at" timestamp with time zone,
+	"review_state" text,
+	"reviewed_at" timestamp with time zone,
+	"reviewed_by" text,
+	CONSTRAINT "inbound_mail_outcome_check" CHECK ("inbound_mail"."outcome" in ('received', 'ticket_created', 'message_added', 'quarantined', 'throttled', 'automated', 'bounce')),
+	CONSTRAINT "inbound_mail_review_state_check" CHECK ("inbound_mail"."review_state" in ('pending', 'released', 'discarded'))
+);
+--> statement-breakpoint
+CREATE TABLE "mail_sender_counters" (
+	"address" text NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"count" integer NOT NULL,
+	CONSTRAINT "mail_sender_counters_address_window_start_pk" PRIMARY KEY("address","window_start")
+);
+--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -577,6 +609,8 @@ ALTER TABLE "tickets" ADD CONSTRAINT "tickets_merged_into_fkey" FOREIGN KEY ("me
 ALTER TABLE "escalations" ADD CONSTRAINT "escalations_rule_id_escalation_rules_id_fk" FOREIGN KEY ("rule_id") REFERENCES "public"."escalation_rules"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "escalations" ADD CONSTRAINT "escalations_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "escalations" ADD CONSTRAINT "escalations_decided_by_agents_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_queue_fkey" FOREIGN KEY ("queue_id") REFERENCES "public"."queues"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_raw_blob_fkey" FOREIGN KEY ("raw_blob_hash") REFERENCES "public"."blobs"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
 CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
@@ -636,4 +670,7 @@ CREATE UNIQUE INDEX "escalation_rules_name_key" ON "escalation_rules" USING btre
 CREATE INDEX "escalation_rules_active_level_idx" ON "escalation_rules" USING btree ("level") WHERE "escalation_rules"."active";--> statement-breakpoint
 CREATE UNIQUE INDEX "escalations_rule_ticket_trigger_key" ON "escalations" USING btree ("rule_id","ticket_id","trigger_at");--> statement-breakpoint
 CREATE INDEX "escalations_ticket_idx" ON "escalations" USING btree ("ticket_id","id");--> statement-breakpoint
-CREATE INDEX "escalations_proposed_idx" ON "escalations" USING btree ("id") WHERE "escalations"."status" = 'proposed';
+CREATE INDEX "escalations_proposed_idx" ON "escalations" USING btree ("id") WHERE "escalations"."status" = 'proposed';--> statement-breakpoint
+CREATE UNIQUE INDEX "inbound_mail_mailbox_message_key" ON "inbound_mail" USING btree ("mailbox","message_key");--> statement-breakpoint
+CREATE INDEX "inbound_mail_quarantine_idx" ON "inbound_mail" USING btree ("id") WHERE "inbound_mail"."quarantined_at" is not null;--> statement-breakpoint
+CREATE INDEX "mail_sender_counters_window_idx" ON "mail_sender_counters" USING btree ("window_start");

@@ -32,6 +32,7 @@ import { ticketTypeRoutes } from './modules/ticket-types/ticket-types.routes.ts'
 import { jobRoutes } from './modules/jobs/jobs.routes.ts'
 import { ticketRoutes } from './modules/tickets/tickets.routes.ts'
 import { escalationRoutes } from './modules/escalations/escalations.routes.ts'
+import { quarantineRoutes } from './modules/mail/quarantine.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -118,6 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ticketRoutes, { deps })
   await app.register(escalationRoutes, { deps })
   await app.register(jobRoutes, { deps })
+  await app.register(quarantineRoutes, { deps })
 
   return app
 }

@@ -36,6 +36,20 @@ export const ConfigSchema = Type.Object({
   SMTP_ENABLED: Type.Boolean({ default: true }),
   SMTP_HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   SMTP_PORT: Type.Integer({ default: 2525, minimum: 0, maximum: 65535 }),
+  /** Advertised with SIZE and enforced while receiving (552 5.3.4 above it). */
+  SMTP_MAX_MESSAGE_BYTES: Type.Integer({ default: 26_214_400, minimum: 1024 }),
+  SMTP_MAX_RECIPIENTS: Type.Integer({ default: 20, minimum: 1, maximum: 1000 }),
+  SMTP_MAX_CONNECTIONS: Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
+  /** MAIL FROM commands per envelope sender and minute, per process (451 4.7.1 above it). */
+  SMTP_RATE_PER_SENDER_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
+  /** `support+anything@` is delivered to `support@`. */
+  SMTP_PLUS_ADDRESSING: Type.Boolean({ default: true }),
+  /** STARTTLS is offered only when both are set (PEM files); never with smtp-server's bundled certificate. */
+  SMTP_TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  SMTP_TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** When both are set, clients must AUTH (PLAIN/LOGIN) before MAIL; for relays that authenticate. */
+  SMTP_AUTH_USER: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  SMTP_AUTH_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 500 })),
 
   SCHEDULER_ENABLED: Type.Boolean({ default: true }),
   /** Comma-separated job names this instance does not run (see src/jobs/index.ts). */
@@ -47,7 +61,9 @@ export const ConfigSchema = Type.Object({
   /** The domain of our Message-IDs; unset → the domain of MAIL_FROM, else localhost (see mailDomain). */
   MAIL_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+$', minLength: 1 })),
   /** Signs our Message-IDs; unset → HMAC-SHA256(JWT secret, "mail-id") in hex (see mailIdSecret). */
-  MAIL_ID_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  MAIL_ID_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** Mail per sender address and hour that may reach routing (and so trigger automatic replies); more is held as "throttled". */
+  AUTO_MAIL_CAP_PER_HOUR: Type.Integer({ default: 30, minimum: 1 }),
   OUTBOX_ENABLED: Type.Boolean({ default: true }),
   OUTBOX_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
   OUTBOX_BATCH_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 500 }),
@@ -98,12 +114,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const converted = Value.Convert(ConfigSchema, withDefaults)
   const problems = [...Value.Errors(ConfigSchema, converted)].map((e) => {
     const name = e.instancePath.replace(/^\//, '') || Object.keys(e.params ?? {}).join(',')
-    const shown = name && name in raw && !/SECRET|URL/.test(name) ? ` (got ${JSON.stringify(raw[name])})` : ''
+    const shown = name && name in raw && !/SECRET|URL|PASSWORD/.test(name) ? ` (got ${JSON.stringify(raw[name])})` : ''
     return `${name}: ${e.message}${shown}`
   })
   const cfg = converted as Static<typeof ConfigSchema>
   if (problems.length === 0) {
     if (!isTimeZone(cfg.DEFAULT_TIME_ZONE)) problems.push(`DEFAULT_TIME_ZONE: unknown IANA time zone "${cfg.DEFAULT_TIME_ZONE}"`)
+    if (!cfg.SMTP_TLS_KEY_FILE !== !cfg.SMTP_TLS_CERT_FILE) problems.push('SMTP_TLS_KEY_FILE and SMTP_TLS_CERT_FILE: set both or neither')
+    if (!cfg.SMTP_AUTH_USER !== !cfg.SMTP_AUTH_PASSWORD) problems.push('SMTP_AUTH_USER and SMTP_AUTH_PASSWORD: set both or neither')
   }
   if (problems.length) throw new ConfigError(problems)
   return { ...cfg, DATA_DIR: path.resolve(cfg.DATA_DIR) }

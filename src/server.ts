@@ -11,6 +11,8 @@ import { createLogger } from './logger.ts'
 import { ensureBootstrapToken } from './modules/auth/bootstrap.service.ts'
 import { createMailHandler } from './modules/mail/mail-transport.ts'
 import { deliverNotification } from './modules/mail/notifications.service.ts'
+import { routerFor } from './modules/mail/router.ts'
+import { type SmtpListener, startSmtpServer } from './modules/mail/smtp-server.ts'
 import { startDispatcher } from './modules/outbox/outbox.service.ts'
 
 /**
@@ -54,7 +56,10 @@ async function main() {
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined }, 'database ready')
 
   const deps = { db: database.db, config, clock: systemClock }
-  const app = await buildApp({ deps, logger: log })
+  // Assigned once the listener is up; /ready reports it (false while starting or stopping).
+  let smtp: SmtpListener | undefined
+  const readiness = config.SMTP_ENABLED ? async () => ({ smtp: smtp?.listening ?? false }) : undefined
+  const app = await buildApp({ deps, logger: log, ...(readiness ? { readiness } : {}) })
 
   const bootstrapFile = await ensureBootstrapToken(deps)
   if (bootstrapFile) {
@@ -74,6 +79,16 @@ async function main() {
   }
 
   await app.listen({ host: config.HOST, port: config.PORT })
+  if (config.SMTP_ENABLED) {
+    const mailDeps = { ...deps, log: app.log }
+    try {
+      smtp = await startSmtpServer(mailDeps, { host: config.SMTP_HOST, port: config.SMTP_PORT, router: routerFor(mailDeps) })
+    } catch (err) {
+      // A port in use or an unreadable certificate: say so plainly rather than run without mail.
+      log.fatal({ err, host: config.SMTP_HOST, port: config.SMTP_PORT }, 'the SMTP listener could not start (SMTP_ENABLED=false runs without it)')
+      process.exit(1)
+    }
+  }
   scheduler?.start()
   // Catch up at boot: ticks missed while the service was down run now, not at their next tick.
   void scheduler?.runDue().catch((err) => log.error({ err }, 'catch-up run failed'))
@@ -92,6 +107,8 @@ async function main() {
     }, config.SHUTDOWN_TIMEOUT_MS)
     timer.unref()
     try {
+      // First: no new mail, and messages in their intake transaction finish before the database closes.
+      await smtp?.close()
       await app.close()
       await dispatcher?.stop()
       mail.close()

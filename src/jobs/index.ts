@@ -1,6 +1,6 @@
 import { scanSla } from '../modules/automation/sla-scan.service.ts'
 import { runEscalations } from '../modules/escalations/escalations.service.ts'
-import { purgeIdempotencyKeys, purgeLoginAttempts, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
+import { purgeIdempotencyKeys, purgeLoginAttempts, purgeMailSenderCounters, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
 import type { Job } from './scheduler.ts'
 
 /**
@@ -38,6 +38,11 @@ export const JOBS: readonly Job[] = [
    * no longer count. A second run finds nothing older left to delete.
    */
   { name: 'purge-login-attempts', cron: '17 * * * *', timeoutSeconds: 300, run: purgeLoginAttempts },
+  /**
+   * Hourly at :47. Deletes mail sender counters (AUTO_MAIL_CAP_PER_HOUR) of past hours. A
+   * second run finds nothing older left to delete.
+   */
+  { name: 'purge-mail-sender-counters', cron: '47 * * * *', timeoutSeconds: 300, run: purgeMailSenderCounters },
   /**
    * Daily at 05:27. Deletes refresh tokens expired or revoked more than 30 days ago. A
    * second run finds nothing older left to delete.

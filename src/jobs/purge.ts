@@ -1,6 +1,6 @@
 import { and, isNotNull, lt, lte, or } from 'drizzle-orm'
 import { deleteCounted } from '../db/crud.ts'
-import { idempotencyKeys, loginAttempts, refreshTokens } from '../db/schema/index.ts'
+import { idempotencyKeys, loginAttempts, mailSenderCounters, refreshTokens } from '../db/schema/index.ts'
 import type { Deps } from '../deps.ts'
 import { purgeJobRuns } from '../modules/jobs/jobs.repo.ts'
 import type { JobSummary } from './scheduler.ts'
@@ -33,4 +33,9 @@ export async function purgeRefreshTokens(deps: Deps, now: Date): Promise<JobSumm
 
 export async function purgeOldJobRuns(deps: Deps, now: Date): Promise<JobSummary> {
   return { deleted: await purgeJobRuns(deps.db, ago(now, JOB_RUN_RETENTION_MS)) }
+}
+
+/** Sender counters count per hour: a window that started an hour ago no longer counts. */
+export async function purgeMailSenderCounters(deps: Deps, now: Date): Promise<JobSummary> {
+  return { deleted: await deleteCounted(deps.db, mailSenderCounters, lte(mailSenderCounters.windowStart, ago(now, 3_600_000))) }
 }

@@ -22,3 +22,6 @@ export const JOBS_READ: AccessRule = { roles: ['admin'], scopes: ['jobs:read'] }
 export const TICKETS_WRITE: AccessRule = { scopes: ['tickets:write'] }
 /** Escalation rules and decisions on proposed escalations: managers and admins (never API keys: a person decides). */
 export const ESCALATIONS_WRITE: AccessRule = { roles: ['admin', 'manager'] }
+/** Inbound mail and its quarantine: admins, and API keys with the mail scopes. */
+export const MAIL_READ: AccessRule = { roles: ['admin'], scopes: ['mail:read'] }
+export const MAIL_WRITE: AccessRule = { roles: ['admin'], scopes: ['mail:write'] }

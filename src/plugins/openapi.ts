@@ -24,6 +24,7 @@ export const API_TAGS = [
   { name: 'tickets', description: 'Tickets, their conversation, attachments, audit trail and SLA clocks' },
   { name: 'escalations', description: 'Escalation rules (when, for which tickets, what) and the escalations they fired or proposed' },
   { name: 'jobs', description: 'Scheduled jobs and the record of their runs' },
+  { name: 'mail', description: 'Inbound mail held in quarantine: read, download, release or discard' },
 ]
 
 export default fp(

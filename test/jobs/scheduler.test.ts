@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm'
 import t, { type Test } from 'tap'
-import { apiKeys, idempotencyKeys, jobRuns, loginAttempts, refreshTokens } from '../../src/db/schema/index.ts'
+import { apiKeys, idempotencyKeys, jobRuns, loginAttempts, mailSenderCounters, refreshTokens } from '../../src/db/schema/index.ts'
 import { JOBS } from '../../src/jobs/index.ts'
 import { createScheduler, type Job, type JobSummary } from '../../src/jobs/scheduler.ts'
 import { newId } from '../../src/lib/ids.ts'
@@ -156,6 +156,12 @@ t.test('scheduler', async (t) => {
       { key: `live:${tag}`, windowStart: before(loginTick, win - 1000), count: 3 },
     ])
 
+    const counterTick = '2030-06-10T05:47:00Z'
+    await deps.db.insert(mailSenderCounters).values([
+      { address: `old.${tag}@x.test`, windowStart: before(counterTick, HOUR + 1000), count: 3 },
+      { address: `live.${tag}@x.test`, windowStart: before(counterTick, HOUR - 1000), count: 3 },
+    ])
+
     const tokenTick = '2030-06-10T02:27:00Z'
     const { agentId } = await ctx.login('agent')
     const token = (name: string, expiresAt: Date, revokedAt: Date | null = null) => ({ id: newId(), agentId, familyId: newId(), tokenHash: name, expiresAt, revokedAt })
@@ -186,6 +192,8 @@ t.test('scheduler', async (t) => {
     t.same(idemLeft.map((r) => r.key), ['fresh'])
     const attemptsLeft = await deps.db.select().from(loginAttempts).where(inArray(loginAttempts.key, [`old:${tag}`, `live:${tag}`]))
     t.same(attemptsLeft.map((r) => r.key), [`live:${tag}`])
+    const countersLeft = await deps.db.select().from(mailSenderCounters).where(inArray(mailSenderCounters.address, [`old.${tag}@x.test`, `live.${tag}@x.test`]))
+    t.same(countersLeft.map((r) => r.address), [`live.${tag}@x.test`], 'mail sender counters of past hours go')
     const tokensLeft = await deps.db.select().from(refreshTokens).where(inArray(refreshTokens.id, tokens.map((x) => x.id)))
     t.same(tokensLeft.map((r) => r.tokenHash).sort(), ['expired-lately', 'live', 'revoked-lately'])
     t.same((await runsOf(`old-${tag}`)).map((r) => r.tick), [before(runsTick, 30 * DAY - 1000)], 'runs past 30 days go')
@@ -194,7 +202,7 @@ t.test('scheduler', async (t) => {
 
     // An hour later the hourly purges run again; what was kept is still kept.
     const again = await s.runDue(new Date(now.getTime() + HOUR))
-    t.same(again.map((r) => r.outcome), ['ok', 'ok', 'skipped', 'skipped'], 'the daily ones wait for tomorrow')
+    t.same(again.map((r) => r.outcome), ['ok', 'ok', 'ok', 'skipped', 'skipped'], 'the daily ones wait for tomorrow')
     t.same((await runsOf(`old-${tag}`)).length, 1)
   })
 

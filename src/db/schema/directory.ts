@@ -122,8 +122,8 @@ export const contactEmails = pgTable(
       .notNull()
       .references(() => contacts.id, { onDelete: 'cascade' }),
     position: integer().notNull().default(0),
-    /** Set when mail to the address bounced for good (a 5xx, a bounce report): outbound mail skips it. */
-    undeliverableAt: timestamp({ withTimezone: true }),
+    /** Set when mail to the address failed permanently (a bounce of our mail, a 5xx from the relay); cleared when the contact's addresses are set again (PATCH emails). */
+    undeliverableAt: timestamp({ withTimezone: true, mode: 'date' }),
     undeliverableReason: text(),
   },
   (t) => [

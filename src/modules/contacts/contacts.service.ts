@@ -44,24 +44,30 @@ async function setEmails(tx: Db, contactId: string, emails: string[]): Promise<s
   return normalized
 }
 
-export async function createContact(deps: Deps, input: CreateContact): Promise<Contact> {
-  await requireActiveOrganization(deps.db, input.organizationId)
-  const now = deps.clock.now()
-  return deps.db.transaction(async (tx) => {
-    const row = await repo.insertContact(tx, {
-      organizationId: input.organizationId,
-      name: input.name.trim(),
-      phones: input.phones ?? [],
-      locale: input.locale ?? null,
-      timeZone: input.timeZone ?? null,
-      authorized: input.authorized ?? false,
-      channels: input.channels ?? [],
-      receivesStatements: input.receivesStatements ?? false,
-      createdAt: now,
-      updatedAt: now,
-    })
-    return toContact(row, await setEmails(tx, row.id, input.emails))
+/**
+ * Creates a contact inside the caller's transaction: mail intake registers a sender while
+ * releasing its quarantined message, and both commit together.
+ */
+export async function insertContactWithEmails(tx: Db, input: CreateContact, now: Date): Promise<Contact> {
+  await requireActiveOrganization(tx, input.organizationId)
+  const row = await repo.insertContact(tx, {
+    organizationId: input.organizationId,
+    name: input.name.trim(),
+    phones: input.phones ?? [],
+    locale: input.locale ?? null,
+    timeZone: input.timeZone ?? null,
+    authorized: input.authorized ?? false,
+    channels: input.channels ?? [],
+    receivesStatements: input.receivesStatements ?? false,
+    createdAt: now,
+    updatedAt: now,
   })
+  return toContact(row, await setEmails(tx, row.id, input.emails))
+}
+
+export async function createContact(deps: Deps, input: CreateContact): Promise<Contact> {
+  const now = deps.clock.now()
+  return deps.db.transaction((tx) => insertContactWithEmails(tx, input, now))
 }
 
 /** A contact principal sees its own organization only; another organization's contact is "not found", not "forbidden". */

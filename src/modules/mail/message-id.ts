@@ -1,3 +1,4 @@
+import { type Config, mailDomain, mailIdSecret } from '../../config.ts'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /**
@@ -54,4 +55,14 @@ export function verifyMessageId(id: string | undefined, secret: string | readonl
   }
   if (!ok) return { ours: false }
   return t === 'n' ? { ours: true } : { ours: true, ticketNumber: Number(t) }
+}
+
+export interface MailIdSettings {
+  secret: string
+  domain: string
+}
+
+/** The secret and domain of our Message-IDs, as outbound mail signs them (one derivation: src/config.ts). */
+export function mailIdSettings(config: Pick<Config, 'MAIL_ID_SECRET' | 'MAIL_DOMAIN' | 'MAIL_FROM' | 'jwtSecrets'>): MailIdSettings {
+  return { secret: mailIdSecret(config), domain: mailDomain(config) }
 }

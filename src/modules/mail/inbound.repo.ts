@@ -1,0 +1,86 @@
+import { and, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { contactEmails, inboundMail, mailSenderCounters, queues } from '../../db/schema/index.ts'
+import { getById, listById } from '../../db/crud.ts'
+import type { Page } from '../../lib/pagination.ts'
+import type { InboundQueue } from './router.ts'
+
+export type InboundMailRow = typeof inboundMail.$inferSelect
+
+/** Active queues with an inbound address: the recipients the listener accepts. */
+export const loadMailboxes = (db: Db): Promise<InboundQueue[]> =>
+  db
+    .select({ id: queues.id, inboundEmail: sql<string>`${queues.inboundEmail}` })
+    .from(queues)
+    .where(and(eq(queues.active, true), isNotNull(queues.inboundEmail)))
+
+/**
+ * Claims (mailbox, message key). Returns the new row's id, or undefined when another delivery
+ * of the same message holds it; a concurrent claim waits here until that transaction ends.
+ */
+export async function claimInbound(tx: Db, row: typeof inboundMail.$inferInsert): Promise<string | undefined> {
+  const [r] = await tx.insert(inboundMail).values(row).onConflictDoNothing().returning({ id: inboundMail.id })
+  return r?.id
+}
+
+export async function findInboundByKey(db: Db, mailbox: string, messageKey: string): Promise<InboundMailRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(inboundMail)
+    .where(and(eq(inboundMail.mailbox, mailbox), eq(inboundMail.messageKey, messageKey)))
+  return r
+}
+
+export const findInbound = (db: Db, id: string, lock = false) => getById(db, inboundMail, id, lock)
+
+export const updateInbound = async (db: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>) =>
+  (await db.update(inboundMail).set(patch).where(eq(inboundMail.id, id)).returning())[0]!
+
+/** Counts one more message from `address` in the window and returns the count so far. */
+export async function countSenderMail(tx: Db, address: string, windowStart: Date): Promise<number> {
+  const [r] = await tx
+    .insert(mailSenderCounters)
+    .values({ address, windowStart, count: 1 })
+    .onConflictDoUpdate({ target: [mailSenderCounters.address, mailSenderCounters.windowStart], set: { count: sql`${mailSenderCounters.count} + 1` } })
+    .returning({ count: mailSenderCounters.count })
+  return r!.count
+}
+
+export async function markUndeliverable(tx: Db, addresses: string[], at: Date, reason: string): Promise<string[]> {
+  if (!addresses.length) return []
+  const rows = await tx
+    .update(contactEmails)
+    .set({ undeliverableAt: at, undeliverableReason: reason })
+    .where(inArray(contactEmails.email, addresses))
+    .returning({ email: contactEmails.email })
+  return rows.map((r) => r.email)
+}
+
+export interface QuarantineFilter {
+  reason?: string | undefined
+  mailbox?: string | undefined
+  from?: string | undefined
+  since?: string | undefined
+  state?: 'pending' | 'released' | 'discarded' | undefined
+  limit: number
+  cursor?: string | undefined
+}
+
+/** Quarantined mail, newest first (UUIDv7 ids are time-ordered), keyset on the id. */
+export const listQuarantine = <R>(db: Db, q: QuarantineFilter, map: (r: InboundMailRow) => R): Promise<Page<R>> =>
+  listById(
+    db,
+    inboundMail,
+    'quarantine',
+    [
+      isNotNull(inboundMail.quarantinedAt),
+      q.reason ? eq(inboundMail.reason, q.reason) : undefined,
+      q.mailbox ? eq(inboundMail.mailbox, q.mailbox.toLowerCase()) : undefined,
+      q.from ? eq(inboundMail.fromAddress, q.from.toLowerCase()) : undefined,
+      q.since ? gte(inboundMail.receivedAt, new Date(q.since)) : undefined,
+      q.state ? eq(inboundMail.reviewState, q.state) : undefined,
+    ],
+    q,
+    map,
+    { newestFirst: true },
+  )

@@ -1,0 +1,180 @@
+import type { Tx } from '../../db/client.ts'
+import type { BounceDetails, InboundOutcome } from '../../db/schema/mail.ts'
+import type { Deps } from '../../deps.ts'
+import { type BlobStore, blobStoreFor } from '../blobs/blob-store.ts'
+import * as repo from './inbound.repo.ts'
+import { classifyAutomated, extractBounce } from './loop-guard.ts'
+import { type MailIdSettings, mailIdSettings, verifyMessageId } from './message-id.ts'
+import { firstHeader, type ParsedMail, parseHeaderBlock, parseInbound, syntheticMessageKey } from './parse.ts'
+import type { InboundQueue, MailRouter, RouteOutcome } from './router.ts'
+
+/**
+ * The intake pipeline, one transaction per message per receiving mailbox (issue 5 §1):
+ *   raw bytes → blob store; claim (mailbox, Message-ID or synthetic key) — a duplicate stops
+ *   here with the first delivery's outcome; loop guard (machine mail is recorded, never routed;
+ *   a bounce of our mail marks the failed addresses undeliverable); the per-sender hourly cap;
+ *   then the router. The caller answers 250 only after this resolves (the commit happened) and
+ *   451 when it throws (nothing was committed, so the relay's retry starts from scratch).
+ */
+export interface MailIntake {
+  deps: Deps
+  blobs: BlobStore
+  router: MailRouter
+  ids: MailIdSettings
+}
+
+export const createMailIntake = (deps: Deps, router: MailRouter, blobs: BlobStore = blobStoreFor(deps.config)): MailIntake => ({
+  deps,
+  blobs,
+  router,
+  ids: mailIdSettings(deps.config),
+})
+
+export interface InboundMessage {
+  raw: Buffer
+  /** Undefined when the message could not be parsed: it is kept and quarantined as `unparseable`. */
+  parsed: ParsedMail | undefined
+  mailbox: string
+  queue: InboundQueue
+  /** SMTP MAIL FROM; `''` is the null reverse-path. */
+  envelopeFrom: string | undefined
+  receivedAt: Date
+  /** Domains of our queue addresses, for X-Loop recognition. */
+  ourDomains: readonly string[]
+}
+
+export interface IntakeResult {
+  inboundMailId: string
+  outcome: InboundOutcome
+  reason: string | null
+  ticketId: string | null
+  /** This delivery repeated an earlier one: nothing was done, `outcome` is the first delivery's. */
+  duplicate: boolean
+}
+
+/** Parses for intake; a parser failure is not the sender's loss: the message is kept as unparseable. */
+export async function parseForIntake(raw: Buffer): Promise<ParsedMail | undefined> {
+  try {
+    return await parseInbound(raw)
+  } catch {
+    return undefined
+  }
+}
+
+/** Header-only view of a message mailparser gave up on, enough for dedupe and for the quarantine list. */
+function headersOnly(raw: Buffer): ParsedMail {
+  const headers = parseHeaderBlock(raw.subarray(0, 256 * 1024).toString('latin1'))
+  return {
+    replyTo: [],
+    to: [],
+    cc: [],
+    deliveredTo: [],
+    subject: firstHeader(headers, 'subject') ?? '',
+    inReplyTo: [],
+    references: [],
+    contentType: { value: 'text/plain', params: {} },
+    headers,
+    attachments: [],
+  }
+}
+
+const HOUR = 3_600_000
+const SUBJECT_MAX = 1000
+
+export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Promise<IntakeResult> {
+  const { deps } = intake
+  const parsed = msg.parsed ?? headersOnly(msg.raw)
+  const messageKey = parsed.messageId ?? syntheticMessageKey(msg.mailbox, parsed, msg.raw)
+
+  return deps.db.transaction(async (tx) => {
+    const blob = await intake.blobs.put(tx, msg.raw)
+    const id = await repo.claimInbound(tx, {
+      mailbox: msg.mailbox,
+      queueId: msg.queue.id,
+      messageKey,
+      messageId: parsed.messageId ?? null,
+      envelopeFrom: msg.envelopeFrom ?? null,
+      fromAddress: parsed.from ?? null,
+      fromName: parsed.fromName ?? null,
+      subject: parsed.subject.slice(0, SUBJECT_MAX),
+      rawBlobHash: blob.hash,
+      size: blob.size,
+      receivedAt: msg.receivedAt,
+      outcome: 'received',
+    })
+    if (!id) {
+      // The first delivery committed (its claim made ours wait): both get 250, one outcome.
+      const first = await repo.findInboundByKey(tx, msg.mailbox, messageKey)
+      if (!first) throw new Error('inbound mail claim lost without a winner')
+      return { inboundMailId: first.id, outcome: first.outcome, reason: first.reason, ticketId: first.ticketId, duplicate: true }
+    }
+
+    const decided = msg.parsed ? await decide(intake, tx, msg, msg.parsed, id, blob.hash) : quarantine('unparseable')
+    const held = decided.outcome === 'quarantined' || decided.outcome === 'throttled'
+    await repo.updateInbound(tx, id, {
+      outcome: decided.outcome,
+      reason: decided.reason ?? null,
+      ticketId: decided.ticketId ?? null,
+      details: decided.details ?? null,
+      ...(held ? { quarantinedAt: msg.receivedAt, reviewState: 'pending' as const } : {}),
+    })
+    return { inboundMailId: id, outcome: decided.outcome, reason: decided.reason ?? null, ticketId: decided.ticketId ?? null, duplicate: false }
+  })
+}
+
+interface Decision {
+  outcome: Exclude<InboundOutcome, 'received'>
+  reason?: string | undefined
+  ticketId?: string | undefined
+  details?: BounceDetails
+}
+
+const quarantine = (reason: string): Decision => ({ outcome: 'quarantined', reason })
+
+async function decide(intake: MailIntake, tx: Tx, msg: InboundMessage, parsed: ParsedMail, id: string, rawBlobHash: string): Promise<Decision> {
+  const { secret, domain } = intake.ids
+  const ours = (mid: string | undefined) => verifyMessageId(mid, secret)
+  const verdict = classifyAutomated(parsed, {
+    ourDomains: [...msg.ourDomains, domain],
+    ourMessageIdDomain: domain,
+    verifyOurMessageId: (mid) => ours(mid).ours,
+    ...(msg.envelopeFrom !== undefined ? { envelopeFrom: msg.envelopeFrom } : {}),
+  })
+  if (verdict.automated) {
+    if (verdict.kind === 'bounce') {
+      const bounce = extractBounce(parsed)
+      const original = ours(bounce?.originalMessageId)
+      if (bounce && original.ours) {
+        const details: BounceDetails = { failedRecipients: bounce.failedRecipients, permanent: bounce.permanent }
+        if (bounce.originalMessageId) details.originalMessageId = bounce.originalMessageId
+        if (original.ticketNumber !== undefined) details.ticketNumber = original.ticketNumber
+        if (bounce.status) details.status = bounce.status
+        if (bounce.permanent) {
+          await repo.markUndeliverable(tx, bounce.failedRecipients, msg.receivedAt, `bounce ${bounce.status ?? '5.0.0'} of ${bounce.originalMessageId}`)
+        }
+        return { outcome: 'bounce', reason: verdict.reason, details }
+      }
+    }
+    return { outcome: 'automated', reason: `${verdict.kind}: ${verdict.reason}` }
+  }
+
+  // Autoresponders that send none of the headers above still loop: cap what one address may
+  // feed into routing (and so into automatic replies) per hour.
+  const sender = parsed.from ?? msg.envelopeFrom
+  if (sender) {
+    const windowStart = new Date(Math.floor(msg.receivedAt.getTime() / HOUR) * HOUR)
+    const count = await repo.countSenderMail(tx, sender, windowStart)
+    if (count > intake.deps.config.AUTO_MAIL_CAP_PER_HOUR) return { outcome: 'throttled', reason: 'sender_cap' }
+  }
+
+  const routed: RouteOutcome = await intake.router.route(tx, {
+    mailbox: msg.mailbox,
+    queue: msg.queue,
+    parsed,
+    rawBlobHash,
+    inboundMailId: id,
+    sender: parsed.from,
+    at: msg.receivedAt,
+  })
+  return { outcome: routed.outcome, reason: routed.reason, ticketId: routed.ticketId }
+}
