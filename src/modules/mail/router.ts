@@ -1,6 +1,7 @@
 import type { Tx } from '../../db/client.ts'
 import type { Deps } from '../../deps.ts'
 import { checkIntake, type IntakeDecision } from '../contracts/intake-gate.ts'
+import { deliverToTickets } from './deliver.ts'
 import type { ParsedMail } from './parse.ts'
 
 /**
@@ -62,5 +63,5 @@ export function createDefaultRouter(deliver: DeliverFn = quarantineUntilTickets)
   }
 }
 
-/** The router `npm start` uses; one place for the lead to wire ticket delivery. */
-export const routerFor = (_deps: Deps): MailRouter => createDefaultRouter()
+/** The router `npm start` uses: accepted mail goes to tickets (threaded reply or new ticket). */
+export const routerFor = (deps: Deps): MailRouter => createDefaultRouter(deliverToTickets(deps))

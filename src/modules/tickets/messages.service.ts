@@ -22,6 +22,8 @@ export interface NewMessage {
   bodyHtml?: string
   channel?: Channel
   files?: IncomingFile[]
+  /** The mail Message-ID of an inbound message (threading and dedupe of the mail channel). */
+  mailMessageId?: string
 }
 
 type MessageRow = typeof ticketMessages.$inferSelect
@@ -83,7 +85,7 @@ export async function addMessage(deps: Deps, principal: Principal, ticketId: str
     if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${ticketId} was merged into ${t.mergedIntoId}; write there`)
     const [m] = await tx
       .insert(ticketMessages)
-      .values({ ticketId, visibility: input.visibility, ...author, createdBy: `${principal.kind}:${principal.id}`, channel, bodyText: text, bodyHtml: html, createdAt: now })
+      .values({ ticketId, visibility: input.visibility, ...author, createdBy: `${principal.kind}:${principal.id}`, channel, bodyText: text, bodyHtml: html, mailMessageId: input.mailMessageId ?? null, createdAt: now })
       .returning()
     const stored = await storeFiles(tx, blobStoreFor(deps.config), ticketId, m!.id, files, now)
     const set: Partial<typeof tickets.$inferInsert> = {}

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
+import { seedTicketStates } from '../../../src/db/seed-defaults.ts'
 import { contactEmails, inboundMail } from '../../../src/db/schema/index.ts'
 import { createMailIntake } from '../../../src/modules/mail/inbound.service.ts'
 import { releaseQuarantined } from '../../../src/modules/mail/quarantine.service.ts'
@@ -114,7 +115,8 @@ t.test('quarantine API', async (t) => {
     }
   })
 
-  t.test('release with registerContact: the contact is registered and the gate passes (held until tickets exist)', async (t) => {
+  t.test('release with registerContact: the contact is registered, the gate passes, the mail becomes a ticket', async (t) => {
+    await seedTicketStates(ctx.deps.db)
     const org = await makeOrganization(ctx)
     const contract = await as({
       method: 'POST',
@@ -126,7 +128,9 @@ t.test('quarantine API', async (t) => {
     const res = await as({ method: 'POST', url: `/v1/quarantine/${x.id}/release`, payload: { registerContact: { organizationId: org.id, name: 'New Person', authorized: true } } })
     t.equal(res.statusCode, 200, res.body)
     const body = res.json()
-    t.match(body, { outcome: 'quarantined', reason: 'tickets_unavailable', contactId: String, mail: { state: 'pending', reason: 'tickets_unavailable' } })
+    t.match(body, { outcome: 'ticket_created', ticketId: String, contactId: String, mail: { state: 'released' } })
+    const ticket = await as({ method: 'GET', url: `/v1/tickets/${body.ticketId}` })
+    t.match(ticket.json(), { channel: 'email', requesterId: body.contactId, organizationId: org.id })
     const [email] = await ctx.deps.db.select().from(contactEmails).where(eq(contactEmails.email, 'new.person@customer.test'))
     t.equal(email?.contactId, body.contactId)
     const again = await as({ method: 'POST', url: `/v1/quarantine/${x.id}/release`, payload: { registerContact: { organizationId: org.id, name: 'Twice', authorized: true } } })
