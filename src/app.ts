@@ -32,6 +32,7 @@ import { ticketTypeRoutes } from './modules/ticket-types/ticket-types.routes.ts'
 import { jobRoutes } from './modules/jobs/jobs.routes.ts'
 import { ticketRoutes } from './modules/tickets/tickets.routes.ts'
 import { escalationRoutes } from './modules/escalations/escalations.routes.ts'
+import { recurringTicketRoutes } from './modules/recurring-tickets/recurring-tickets.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -117,6 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(priorityRoutes)
   await app.register(ticketRoutes, { deps })
   await app.register(escalationRoutes, { deps })
+  await app.register(recurringTicketRoutes, { deps })
   await app.register(jobRoutes, { deps })
 
   return app

@@ -1,5 +1,6 @@
 import { scanSla } from '../modules/automation/sla-scan.service.ts'
 import { runEscalations } from '../modules/escalations/escalations.service.ts'
+import { runRecurringTickets } from '../modules/recurring-tickets/recurring-tickets.service.ts'
 import { purgeIdempotencyKeys, purgeLoginAttempts, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
 import type { Job } from './scheduler.ts'
 
@@ -28,6 +29,14 @@ export const JOBS: readonly Job[] = [
    * lock. Off: SCHEDULER_DISABLED_JOBS=escalations, or deactivate single rules.
    */
   { name: 'escalations', cron: '* * * * *', timeoutSeconds: 50, run: runEscalations },
+  /**
+   * Every minute. Creates a ticket per due occurrence of each active recurring-ticket template
+   * (oldest 50 per template and run under catch-up 'each', the latest only under 'latest'). A
+   * second run is harmless: each (template, occurrence) is claimed in `recurring_ticket_runs`
+   * (unique key) in the transaction that creates its ticket and moves `lastProcessedAt`. Off:
+   * SCHEDULER_DISABLED_JOBS=recurring-tickets (occurrences then wait and follow the catch-up policy).
+   */
+  { name: 'recurring-tickets', cron: '* * * * *', timeoutSeconds: 50, run: runRecurringTickets },
   /**
    * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
    * a key). A second run finds nothing older left to delete.

@@ -22,3 +22,5 @@ export const JOBS_READ: AccessRule = { roles: ['admin'], scopes: ['jobs:read'] }
 export const TICKETS_WRITE: AccessRule = { scopes: ['tickets:write'] }
 /** Escalation rules and decisions on proposed escalations: managers and admins (never API keys: a person decides). */
 export const ESCALATIONS_WRITE: AccessRule = { roles: ['admin', 'manager'] }
+/** Recurring ticket templates: managers and admins write them (a key could otherwise schedule tickets for any customer). */
+export const RECURRING_TICKETS_WRITE: AccessRule = { roles: ['admin', 'manager'] }
