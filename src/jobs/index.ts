@@ -1,4 +1,5 @@
 import { scanSla } from '../modules/automation/sla-scan.service.ts'
+import { runUnassignedAlerts } from '../modules/automation/unassigned-alerts.service.ts'
 import { runEscalations } from '../modules/escalations/escalations.service.ts'
 import { runRecurringTickets } from '../modules/recurring-tickets/recurring-tickets.service.ts'
 import { purgeIdempotencyKeys, purgeLoginAttempts, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
@@ -36,6 +37,13 @@ export const JOBS: readonly Job[] = [
    * (unique key) in the transaction that creates its ticket and moves `lastProcessedAt`. Off:
    * SCHEDULER_DISABLED_JOBS=recurring-tickets (occurrences then wait and follow the catch-up policy).
    */
+  /**
+   * Every minute. Alerts the queue's team and the managers about tickets nobody has taken within the
+   * queue's `unassignedAlertMinutes`, repeated every `unassignedRepeatMinutes` until assigned. A second
+   * run is harmless: each (ticket, alert n) is claimed once in `unassigned_alerts` (unique key) under
+   * the ticket's row lock. Off: SCHEDULER_DISABLED_JOBS=unassigned-alerts, or clear the queue's setting.
+   */
+  { name: 'unassigned-alerts', cron: '* * * * *', timeoutSeconds: 50, run: runUnassignedAlerts },
   { name: 'recurring-tickets', cron: '* * * * *', timeoutSeconds: 50, run: runRecurringTickets },
   /**
    * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
