@@ -1,3 +1,4 @@
+import { runAutoClose } from '../modules/automation/auto-close.service.ts'
 import { scanSla } from '../modules/automation/sla-scan.service.ts'
 import { runUnassignedAlerts } from '../modules/automation/unassigned-alerts.service.ts'
 import { runEscalations } from '../modules/escalations/escalations.service.ts'
@@ -45,6 +46,13 @@ export const JOBS: readonly Job[] = [
    */
   { name: 'unassigned-alerts', cron: '* * * * *', timeoutSeconds: 50, run: runUnassignedAlerts },
   { name: 'recurring-tickets', cron: '* * * * *', timeoutSeconds: 50, run: runRecurringTickets },
+  /**
+   * Hourly at :47. Closes resolved tickets after the queue's `autoCloseResolvedAfterDays` without a
+   * customer message, through the ticket PATCH path, and tells the customer (`ticket.auto_closed`).
+   * A second run is harmless: each ticket is re-checked under its row lock, and a closed ticket no
+   * longer matches. Off: SCHEDULER_DISABLED_JOBS=auto-close, or clear the queue's setting.
+   */
+  { name: 'auto-close', cron: '47 * * * *', timeoutSeconds: 300, run: runAutoClose },
   /**
    * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
    * a key). A second run finds nothing older left to delete.
