@@ -343,13 +343,15 @@ CREATE TABLE "queues" (
 	"reopen_on_customer_reply" boolean DEFAULT true NOT NULL,
 	"auto_close_resolved_after_days" integer,
 	"unassigned_alert_minutes" integer,
+	"unassigned_repeat_minutes" integer,
 	"active" boolean DEFAULT true NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "queues_inbound_email_lower" CHECK ("queues"."inbound_email" = lower("queues"."inbound_email")),
 	CONSTRAINT "queues_auto_close_days_check" CHECK ("queues"."auto_close_resolved_after_days" >= 1),
-	CONSTRAINT "queues_unassigned_alert_minutes_check" CHECK ("queues"."unassigned_alert_minutes" >= 1)
+	CONSTRAINT "queues_unassigned_alert_minutes_check" CHECK ("queues"."unassigned_alert_minutes" >= 1),
+	CONSTRAINT "queues_unassigned_repeat_minutes_check" CHECK ("queues"."unassigned_repeat_minutes" >= 1)
 );
 --> statement-breakpoint
 CREATE TABLE "ticket_states" (
@@ -567,6 +569,43 @@ CREATE TABLE "mail_sender_counters" (
 	CONSTRAINT "mail_sender_counters_address_window_start_pk" PRIMARY KEY("address","window_start")
 );
 --> statement-breakpoint
+CREATE TABLE "recurring_ticket_runs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"template_id" uuid NOT NULL,
+	"occurrence" timestamp with time zone NOT NULL,
+	"ticket_id" uuid,
+	"refusal" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "recurring_tickets" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"organization_id" uuid NOT NULL,
+	"contact_id" uuid NOT NULL,
+	"queue_id" uuid NOT NULL,
+	"ticket_type_id" uuid,
+	"priority" text DEFAULT 'normal' NOT NULL,
+	"subject" text NOT NULL,
+	"description" text,
+	"assignee_id" uuid,
+	"team_id" uuid,
+	"schedule" jsonb NOT NULL,
+	"catch_up" text DEFAULT 'each' NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"last_processed_at" timestamp with time zone,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "recurring_tickets_catch_up_check" CHECK ("recurring_tickets"."catch_up" in ('each', 'latest')),
+	CONSTRAINT "recurring_tickets_priority_check" CHECK ("recurring_tickets"."priority" in ('low', 'normal', 'high', 'urgent'))
+);
+--> statement-breakpoint
+CREATE TABLE "unassigned_alerts" (
+	"ticket_id" uuid NOT NULL,
+	"alert" integer NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "team_members" ADD CONSTRAINT "team_members_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_created_by_agents_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -611,6 +650,15 @@ ALTER TABLE "escalations" ADD CONSTRAINT "escalations_ticket_id_tickets_id_fk" F
 ALTER TABLE "escalations" ADD CONSTRAINT "escalations_decided_by_agents_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_queue_fkey" FOREIGN KEY ("queue_id") REFERENCES "public"."queues"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_raw_blob_fkey" FOREIGN KEY ("raw_blob_hash") REFERENCES "public"."blobs"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_ticket_runs" ADD CONSTRAINT "recurring_ticket_runs_template_id_recurring_tickets_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."recurring_tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_ticket_runs" ADD CONSTRAINT "recurring_ticket_runs_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_tickets" ADD CONSTRAINT "recurring_tickets_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_tickets" ADD CONSTRAINT "recurring_tickets_contact_id_contacts_id_fk" FOREIGN KEY ("contact_id") REFERENCES "public"."contacts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_tickets" ADD CONSTRAINT "recurring_tickets_queue_id_queues_id_fk" FOREIGN KEY ("queue_id") REFERENCES "public"."queues"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_tickets" ADD CONSTRAINT "recurring_tickets_ticket_type_id_ticket_types_id_fk" FOREIGN KEY ("ticket_type_id") REFERENCES "public"."ticket_types"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_tickets" ADD CONSTRAINT "recurring_tickets_assignee_id_agents_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recurring_tickets" ADD CONSTRAINT "recurring_tickets_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "unassigned_alerts" ADD CONSTRAINT "unassigned_alerts_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "agents_email_key" ON "agents" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "agents_skills_idx" ON "agents" USING gin ("skills");--> statement-breakpoint
 CREATE INDEX "team_members_agent_idx" ON "team_members" USING btree ("agent_id");--> statement-breakpoint
@@ -673,4 +721,8 @@ CREATE INDEX "escalations_ticket_idx" ON "escalations" USING btree ("ticket_id",
 CREATE INDEX "escalations_proposed_idx" ON "escalations" USING btree ("id") WHERE "escalations"."status" = 'proposed';--> statement-breakpoint
 CREATE UNIQUE INDEX "inbound_mail_mailbox_message_key" ON "inbound_mail" USING btree ("mailbox","message_key");--> statement-breakpoint
 CREATE INDEX "inbound_mail_quarantine_idx" ON "inbound_mail" USING btree ("id") WHERE "inbound_mail"."quarantined_at" is not null;--> statement-breakpoint
-CREATE INDEX "mail_sender_counters_window_idx" ON "mail_sender_counters" USING btree ("window_start");
+CREATE INDEX "mail_sender_counters_window_idx" ON "mail_sender_counters" USING btree ("window_start");--> statement-breakpoint
+CREATE UNIQUE INDEX "recurring_ticket_runs_template_occurrence_key" ON "recurring_ticket_runs" USING btree ("template_id","occurrence");--> statement-breakpoint
+CREATE INDEX "recurring_tickets_active_idx" ON "recurring_tickets" USING btree ("id") WHERE "recurring_tickets"."active";--> statement-breakpoint
+CREATE INDEX "recurring_tickets_organization_idx" ON "recurring_tickets" USING btree ("organization_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "unassigned_alerts_ticket_alert_key" ON "unassigned_alerts" USING btree ("ticket_id","alert");

@@ -33,6 +33,7 @@ import { jobRoutes } from './modules/jobs/jobs.routes.ts'
 import { ticketRoutes } from './modules/tickets/tickets.routes.ts'
 import { escalationRoutes } from './modules/escalations/escalations.routes.ts'
 import { quarantineRoutes } from './modules/mail/quarantine.routes.ts'
+import { recurringTicketRoutes } from './modules/recurring-tickets/recurring-tickets.routes.ts'
 
 export interface AppOptions {
   deps: Omit<Deps, 'log'>
@@ -118,6 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(priorityRoutes)
   await app.register(ticketRoutes, { deps })
   await app.register(escalationRoutes, { deps })
+  await app.register(recurringTicketRoutes, { deps })
   await app.register(jobRoutes, { deps })
   await app.register(quarantineRoutes, { deps })
 

@@ -1,5 +1,8 @@
+import { runAutoClose } from '../modules/automation/auto-close.service.ts'
 import { scanSla } from '../modules/automation/sla-scan.service.ts'
+import { runUnassignedAlerts } from '../modules/automation/unassigned-alerts.service.ts'
 import { runEscalations } from '../modules/escalations/escalations.service.ts'
+import { runRecurringTickets } from '../modules/recurring-tickets/recurring-tickets.service.ts'
 import { purgeIdempotencyKeys, purgeLoginAttempts, purgeMailSenderCounters, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
 import type { Job } from './scheduler.ts'
 
@@ -28,6 +31,28 @@ export const JOBS: readonly Job[] = [
    * lock. Off: SCHEDULER_DISABLED_JOBS=escalations, or deactivate single rules.
    */
   { name: 'escalations', cron: '* * * * *', timeoutSeconds: 50, run: runEscalations },
+  /**
+   * Every minute. Creates a ticket per due occurrence of each active recurring-ticket template
+   * (oldest 50 per template and run under catch-up 'each', the latest only under 'latest'). A
+   * second run is harmless: each (template, occurrence) is claimed in `recurring_ticket_runs`
+   * (unique key) in the transaction that creates its ticket and moves `lastProcessedAt`. Off:
+   * SCHEDULER_DISABLED_JOBS=recurring-tickets (occurrences then wait and follow the catch-up policy).
+   */
+  /**
+   * Every minute. Alerts the queue's team and the managers about tickets nobody has taken within the
+   * queue's `unassignedAlertMinutes`, repeated every `unassignedRepeatMinutes` until assigned. A second
+   * run is harmless: each (ticket, alert n) is claimed once in `unassigned_alerts` (unique key) under
+   * the ticket's row lock. Off: SCHEDULER_DISABLED_JOBS=unassigned-alerts, or clear the queue's setting.
+   */
+  { name: 'unassigned-alerts', cron: '* * * * *', timeoutSeconds: 50, run: runUnassignedAlerts },
+  { name: 'recurring-tickets', cron: '* * * * *', timeoutSeconds: 50, run: runRecurringTickets },
+  /**
+   * Hourly at :47. Closes resolved tickets after the queue's `autoCloseResolvedAfterDays` without a
+   * customer message, through the ticket PATCH path, and tells the customer (`ticket.auto_closed`).
+   * A second run is harmless: each ticket is re-checked under its row lock, and a closed ticket no
+   * longer matches. Off: SCHEDULER_DISABLED_JOBS=auto-close, or clear the queue's setting.
+   */
+  { name: 'auto-close', cron: '47 * * * *', timeoutSeconds: 300, run: runAutoClose },
   /**
    * Hourly at :07. Deletes Idempotency-Key records older than 24 hours (the retention of
    * a key). A second run finds nothing older left to delete.

@@ -25,3 +25,5 @@ export const ESCALATIONS_WRITE: AccessRule = { roles: ['admin', 'manager'] }
 /** Inbound mail and its quarantine: admins, and API keys with the mail scopes. */
 export const MAIL_READ: AccessRule = { roles: ['admin'], scopes: ['mail:read'] }
 export const MAIL_WRITE: AccessRule = { roles: ['admin'], scopes: ['mail:write'] }
+/** Recurring ticket templates: managers and admins write them (a key could otherwise schedule tickets for any customer). */
+export const RECURRING_TICKETS_WRITE: AccessRule = { roles: ['admin', 'manager'] }

@@ -23,6 +23,7 @@ export const API_TAGS = [
   { name: 'priorities', description: 'The fixed set of ticket priorities' },
   { name: 'tickets', description: 'Tickets, their conversation, attachments, audit trail and SLA clocks' },
   { name: 'escalations', description: 'Escalation rules (when, for which tickets, what) and the escalations they fired or proposed' },
+  { name: 'recurring-tickets', description: 'Ticket templates created on a schedule (cron or RRULE, in a time zone)' },
   { name: 'jobs', description: 'Scheduled jobs and the record of their runs' },
   { name: 'mail', description: 'Inbound mail held in quarantine: read, download, release or discard' },
 ]

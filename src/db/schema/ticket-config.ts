@@ -48,6 +48,8 @@ export const queues = pgTable(
     reopenOnCustomerReply: boolean().notNull().default(true),
     autoCloseResolvedAfterDays: integer(),
     unassignedAlertMinutes: integer(),
+    /** Repeat of the unassigned alert; null: every `unassignedAlertMinutes`. */
+    unassignedRepeatMinutes: integer(),
     active: boolean().notNull().default(true),
     version: version(),
     ...timestamps,
@@ -62,6 +64,7 @@ export const queues = pgTable(
     check('queues_inbound_email_lower', sql`${t.inboundEmail} = lower(${t.inboundEmail})`),
     check('queues_auto_close_days_check', sql`${t.autoCloseResolvedAfterDays} >= 1`),
     check('queues_unassigned_alert_minutes_check', sql`${t.unassignedAlertMinutes} >= 1`),
+    check('queues_unassigned_repeat_minutes_check', sql`${t.unassignedRepeatMinutes} >= 1`),
   ],
 )
 

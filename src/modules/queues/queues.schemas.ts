@@ -11,6 +11,7 @@ export const Queue = Type.Object({
   reopenOnCustomerReply: Type.Boolean(),
   autoCloseResolvedAfterDays: Nullable(Type.Integer()),
   unassignedAlertMinutes: Nullable(Type.Integer()),
+  unassignedRepeatMinutes: Nullable(Type.Integer()),
   active: Type.Boolean(),
   version: Type.Integer(),
   createdAt: DateTime(),
@@ -30,6 +31,9 @@ const writable = {
   ),
   unassignedAlertMinutes: Type.Optional(
     Nullable(Type.Integer({ minimum: 1, maximum: 43_200, description: 'managers are alerted when a ticket stays unassigned this long' })),
+  ),
+  unassignedRepeatMinutes: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, maximum: 43_200, description: 'the alert repeats this often until someone takes the ticket (default: unassignedAlertMinutes)' })),
   ),
 }
 

@@ -20,6 +20,7 @@ export function toQueue(r: repo.QueueRow): Queue {
     reopenOnCustomerReply: r.reopenOnCustomerReply,
     autoCloseResolvedAfterDays: r.autoCloseResolvedAfterDays,
     unassignedAlertMinutes: r.unassignedAlertMinutes,
+    unassignedRepeatMinutes: r.unassignedRepeatMinutes,
     active: r.active,
     version: r.version,
     createdAt: r.createdAt.toISOString(),
@@ -50,6 +51,7 @@ export async function createQueue(deps: Deps, input: CreateQueue): Promise<Queue
     reopenOnCustomerReply: input.reopenOnCustomerReply ?? true,
     autoCloseResolvedAfterDays: input.autoCloseResolvedAfterDays ?? null,
     unassignedAlertMinutes: input.unassignedAlertMinutes ?? null,
+    unassignedRepeatMinutes: input.unassignedRepeatMinutes ?? null,
     createdAt: now,
     updatedAt: now,
   })

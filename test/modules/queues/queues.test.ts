@@ -25,6 +25,7 @@ t.test('queues', async (t) => {
       billableByDefault: true,
       autoCloseResolvedAfterDays: 7,
       unassignedAlertMinutes: 30,
+      unassignedRepeatMinutes: 60,
     })
     t.equal(res.statusCode, 201, res.body)
     const q = res.json()
@@ -36,6 +37,7 @@ t.test('queues', async (t) => {
       reopenOnCustomerReply: true,
       autoCloseResolvedAfterDays: 7,
       unassignedAlertMinutes: 30,
+      unassignedRepeatMinutes: 60,
       active: true,
       version: 1,
     })
@@ -131,6 +133,7 @@ t.test('queues', async (t) => {
     t.match((await post({ name: 'Zero days', autoCloseResolvedAfterDays: 0 })).json().errors, [{ field: 'autoCloseResolvedAfterDays' }])
     t.match((await post({ name: 'Zero minutes', unassignedAlertMinutes: 0 })).json().errors, [{ field: 'unassignedAlertMinutes' }])
     t.match((await post({ name: 'Fraction', unassignedAlertMinutes: 1.5 })).json().errors, [{ field: 'unassignedAlertMinutes' }])
+    t.match((await post({ name: 'Zero repeat', unassignedRepeatMinutes: 0 })).json().errors, [{ field: 'unassignedRepeatMinutes' }])
     t.match((await post({ name: 'Bad mail', inboundEmail: 'not-an-address' })).json().errors, [{ field: 'inboundEmail' }])
     t.equal((await ctx.as(token, { method: 'PATCH', url: `/v1/queues/${team!.id}`, payload: {} })).statusCode, 400, 'empty patch')
 
