@@ -25,7 +25,12 @@ export type EventRow = typeof ticketEvents.$inferSelect
 /** Appends events; the log is never updated, so a plain multi-row insert is all it takes. */
 export async function recordEvents(db: Db, ticketId: string, actor: Actor, channel: Channel | null, events: EventInput[], now: Date): Promise<void> {
   if (!events.length) return
-  await db.insert(ticketEvents).values(
+  await eventsInsert(db, ticketId, actor, channel, events, now)
+}
+
+/** The insert of `events` (at least one), unexecuted, so it can join other writes in one statement. */
+export const eventsInsert = (db: Db, ticketId: string, actor: Actor, channel: Channel | null, events: EventInput[], now: Date) =>
+  db.insert(ticketEvents).values(
     events.map((e) => ({
       ticketId,
       type: e.type,
@@ -39,7 +44,6 @@ export async function recordEvents(db: Db, ticketId: string, actor: Actor, chann
       createdAt: now,
     })),
   )
-}
 
 /** SLA clock transitions of a ticket in order: the /sla timeline. */
 export const slaEvents = (db: Db, ticketId: string) =>
