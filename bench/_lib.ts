@@ -9,9 +9,14 @@ export interface ChildServer {
   stop(): Promise<void>
 }
 
-/** Starts `bench/_servers/<name>.ts` in its own process (so load and server do not share a core) and waits for its JSON ready line. */
+/**
+ * Starts `bench/_servers/<name>.ts` in its own process (so load and server do not share a core) and waits for its JSON ready line.
+ * With BENCH_CPU_PROF_DIR set, the child writes a V8 CPU profile there when it stops (`--cpu-prof` is not allowed in NODE_OPTIONS).
+ */
 export async function startChildServer(name: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `bench/_servers/${name}.ts`], {
+  const profDir = process.env.BENCH_CPU_PROF_DIR
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
+  const child: ChildProcess = spawn(process.execPath, [...prof, '--import', 'tsx', `bench/_servers/${name}.ts`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -40,9 +40,17 @@ export function addMonths(date: string, n: number): string {
 export const maxDate = (a: string, b: string) => (a > b ? a : b)
 export const minDate = (a: string, b: string) => (a < b ? a : b)
 
+// Building an Intl.DateTimeFormat costs far more than using one: one per time zone (the intake gate calls this per ticket).
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
+
 /** The calendar date of an instant in a time zone. */
 export function dateIn(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at)
+  let format = dateFormats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    dateFormats.set(timeZone, format)
+  }
+  const parts = format.formatToParts(at)
   const get = (t: string) => parts.find((p) => p.type === t)!.value
   return `${get('year')}-${get('month')}-${get('day')}`
 }

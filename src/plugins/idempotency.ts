@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.ts'
 import { idempotencyKeys } from '../db/schema/index.ts'
@@ -100,10 +100,7 @@ export default fp(
       return reply.code(row.status).send(row.responseBody ?? undefined)
     })
 
-    app.addHook('onSend', async (request, reply, payload) => {
-      const idem = request.idempotency
-      if (!idem) return payload
-      request.idempotency = null
+    const store = async (reply: FastifyReply, payload: unknown, idem: { principal: string; key: string }) => {
       const where = and(eq(idempotencyKeys.principal, idem.principal), eq(idempotencyKeys.key, idem.key))
       if (reply.statusCode >= 500) {
         await db.delete(idempotencyKeys).where(where)
@@ -117,6 +114,13 @@ export default fp(
       const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null
       await db.update(idempotencyKeys).set({ status: reply.statusCode, responseBody: body, responseHeaders: headers }).where(where)
       return payload
+    }
+    // Callback style with a synchronous fast path: most responses carry no key.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      const idem = request.idempotency
+      if (!idem) return done(null, payload)
+      request.idempotency = null
+      store(reply, payload, idem).then((p) => done(null, p), done)
     })
   },
   { name: 'idempotency', dependencies: ['auth'] },

@@ -15,13 +15,22 @@ export class TtlCache<V> {
   constructor(private readonly ttlMs = TTL_MS) {}
 
   async get(key: string, load: () => Promise<V>): Promise<V> {
-    const hit = this.map.get(key)
-    const now = performance.now()
-    if (hit && now - hit.at < this.ttlMs) return hit.value
+    const hit = this.peek(key)
+    if (hit !== undefined) return hit
     const value = await load()
-    if (this.map.size >= MAX_ENTRIES) this.map.delete(this.map.keys().next().value as string)
-    this.map.set(key, { at: now, value })
+    this.set(key, value)
     return value
+  }
+
+  /** The fresh value for `key`, if any (no loading: for synchronous callers). */
+  peek(key: string): V | undefined {
+    const hit = this.map.get(key)
+    return hit && performance.now() - hit.at < this.ttlMs ? hit.value : undefined
+  }
+
+  set(key: string, value: V): void {
+    if (this.map.size >= MAX_ENTRIES) this.map.delete(this.map.keys().next().value as string)
+    this.map.set(key, { at: performance.now(), value })
   }
 
   delete(key: string): void {

@@ -14,6 +14,7 @@ import { AppError, type FieldError, invalid, notFound } from '../../lib/errors.t
 import type { Page } from '../../lib/pagination.ts'
 import { describeConstraint } from '../../plugins/problem-details.ts'
 import * as repo from './calendars.repo.ts'
+import { invalidatingPolicies } from '../sla-policies/policy-generation.ts'
 import type {
   AddHoliday,
   BusinessTime,
@@ -114,7 +115,7 @@ async function changeCalendar(
   version: number | undefined,
   change: (row: repo.CalendarRow) => { patch: Partial<repo.CalendarRow>; where?: Where },
 ): Promise<Calendar> {
-  return deps.db.transaction(async (tx) => {
+  const write = deps.db.transaction(async (tx) => {
     const row = await repo.findCalendar(tx, id, true)
     if (!row) throw notFound('calendar', id)
     if (version !== undefined && version !== row.version) {
@@ -126,6 +127,8 @@ async function changeCalendar(
     }
     return toCalendar(await repo.updateCalendar(tx, id, row.version, patch, deps.clock.now()))
   })
+  // Policies hold compiled calendars: a changed calendar must reach the tickets' SLA cache.
+  return invalidatingPolicies(write)
 }
 
 export const updateCalendar = (deps: Deps, id: string, version: number | undefined, input: UpdateCalendar) =>

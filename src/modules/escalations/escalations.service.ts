@@ -225,7 +225,7 @@ export async function runEscalations(deps: Deps, now: Date): Promise<{ fired: nu
   const policies = new Map<string, AppliedPolicy | null>()
   const policyOf = async (id: string | null) => {
     if (!id) return null
-    if (!policies.has(id)) policies.set(id, await loadPolicy(deps.db, id))
+    if (!policies.has(id)) policies.set(id, await loadPolicy(deps.db, deps.db, id))
     return policies.get(id)!
   }
   for (const rule of await repo.activeRules(deps.db)) {

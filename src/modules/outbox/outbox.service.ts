@@ -23,12 +23,16 @@ export interface Enqueue {
 /** Writes deliveries with the caller's handle: pass the transaction of the change that causes them. */
 export async function enqueue(db: Db, items: Enqueue[], now: Date): Promise<number> {
   if (!items.length) return 0
-  const rows = await repo.insertOutbox(
+  const rows = await outboxInsert(db, items, now)
+  return rows.length
+}
+
+/** The insert of `items` (at least one), unexecuted, so it can join the causing change's writes in one statement. */
+export const outboxInsert = (db: Db, items: Enqueue[], now: Date) =>
+  repo.insertOutbox(
     db,
     items.map((i) => ({ ...i, createdAt: now, availableAt: now })),
   )
-  return rows.length
-}
 
 /** 30 s, 1 min, 2 min … capped at 6 h: a relay that is down for a day is retried a dozen times, not thousands. */
 export function backoffSeconds(attempt: number): number {

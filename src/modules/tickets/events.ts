@@ -35,7 +35,12 @@ export const recordEvents = (db: Db, ticketId: string, actor: Actor, channel: Ch
 /** Events of several tickets in one insert (the scheduler's batches). */
 export async function recordTicketEvents(db: Db, events: Array<EventInput & { ticketId: string }>, actor: Actor, channel: Channel | null, now: Date): Promise<void> {
   if (!events.length) return
-  await db.insert(ticketEvents).values(
+  await eventsInsert(db, events, actor, channel, now)
+}
+
+/** The insert of `events` (at least one), unexecuted, so it can join other writes in one statement. */
+export const eventsInsert = (db: Db, events: Array<EventInput & { ticketId: string }>, actor: Actor, channel: Channel | null, now: Date) =>
+  db.insert(ticketEvents).values(
     events.map((e) => ({
       ticketId: e.ticketId,
       type: e.type,
@@ -49,7 +54,6 @@ export async function recordTicketEvents(db: Db, events: Array<EventInput & { ti
       createdAt: now,
     })),
   )
-}
 
 /** SLA clock transitions of a ticket in order: the /sla timeline. */
 export const slaEvents = (db: Db, ticketId: string) =>

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { equipment, queues, sites, ticketMessages, tickets, ticketStates, ticketTypes } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
@@ -6,13 +6,14 @@ import type { Priority } from '../../db/schema/ticket-config.ts'
 import type { TicketDescriptionDoc } from '../../db/schema/tickets.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError, type FieldError } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
 import { missingDescriptionFields } from '../../lib/ticket-description.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { checkIntake, type IntakeRefusal } from '../contracts/intake-gate.ts'
-import { enqueue } from '../outbox/outbox.service.ts'
+import { outboxInsert } from '../outbox/outbox.service.ts'
 import { type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
-import { type Actor, actorKey, type EventInput, recordEvents } from './events.ts'
-import { applyClockChange, selectFor } from './sla.service.ts'
+import { type Actor, actorKey, type EventInput, eventsInsert } from './events.ts'
+import { clockUpsert, planClockChange, selectFor } from './sla.service.ts'
 
 export type TicketRow = typeof tickets.$inferSelect
 
@@ -80,10 +81,12 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const gate = await checkIntake(db, { ...req, channel: input.channel, at })
   let contractId: string | null = null
   let planId: string | null = null
+  let contractPolicyId: string | null = null
   let contact: { id: string; organizationId: string }
   if (gate.ok) {
     contractId = gate.contract.id
     planId = gate.contract.planId
+    contractPolicyId = gate.contract.slaPolicyId
     contact = gate.contact
   } else if (input.gateOverride && gate.contact && OVERRIDABLE.includes(gate.reason)) {
     contact = gate.contact
@@ -97,19 +100,19 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   }
   const organizationId = contact.organizationId
 
-  const [queue] = await db.select().from(queues).where(eq(queues.id, input.queueId))
+  // The queue and the default state in one round trip (the state is unique among states).
+  const [found] = await db
+    .select({ queue: queues, state: ticketStates })
+    .from(queues)
+    .leftJoin(ticketStates, eq(ticketStates.isDefault, true))
+    .where(eq(queues.id, input.queueId))
+    .limit(1)
+  const queue = found?.queue
   const type = input.ticketTypeId ? (await db.select().from(ticketTypes).where(eq(ticketTypes.id, input.ticketTypeId)))[0] : undefined
   const errors: FieldError[] = []
   if (!queue?.active) errors.push(refField('queueId', queue ? 'the queue is deactivated' : 'no such queue'))
   if (input.ticketTypeId && !type?.active) errors.push(refField('ticketTypeId', type ? 'the ticket type is deactivated' : 'no such ticket type'))
-  if (input.siteId) {
-    const [site] = await db.select({ organizationId: sites.organizationId }).from(sites).where(eq(sites.id, input.siteId))
-    if (site?.organizationId !== organizationId) errors.push(refField('siteId', "no such site of the requester's organization"))
-  }
-  if (input.equipmentId) {
-    const [eq_] = await db.select({ organizationId: equipment.organizationId }).from(equipment).where(eq(equipment.id, input.equipmentId))
-    if (eq_?.organizationId !== organizationId) errors.push(refField('equipmentId', "no such equipment of the requester's organization"))
-  }
+  errors.push(...(await foreignRefs(db, organizationId, input)))
   if (errors.length) throw new AppError('REFERENCE_NOT_FOUND', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors })
 
   const files = await prepareFiles(deps.config, input.attachments ?? [])
@@ -123,7 +126,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     }
   }
 
-  const [state] = await db.select().from(ticketStates).where(and(eq(ticketStates.isDefault, true))).orderBy(asc(ticketStates.position)).limit(1)
+  const state = found?.state
   if (!state) throw new AppError('CONFLICT', 'no default ticket state is configured; create a state of category new first')
 
   const priority = input.priority ?? 'normal'
@@ -137,14 +140,21 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     queueId: input.queueId,
     priority,
   }
-  const { applied } = await selectFor(db, facts)
+  const { applied } = await selectFor(deps.db, db, facts, contractPolicyId)
   const bodyHtml = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
   const bodyText = firstMessageText(description, bodyHtml ?? undefined, input.subject)
   const searchText = `${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX)
 
+  // Ids are made here so the clocks, the ticket's SLA columns, the first message and the
+  // events can be written without reading anything back: the ticket in one statement, the
+  // rest in a second (data-modifying CTEs), whatever the number of events.
+  const ticketId = newId()
+  const messageId = newId()
+  const clocks = planClockChange(ticketId, [], { kind: 'created', category: state.category }, null, applied, priority, at)
   const [ticket] = await db
     .insert(tickets)
     .values({
+      id: ticketId,
       subject: input.subject.trim(),
       description,
       channel: input.channel,
@@ -165,39 +175,54 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
       createdBy: actorKey(input.createdBy),
       lastCustomerMessageAt: at,
       search: sql`to_tsvector('simple', ${searchText})`,
+      ...clocks.columns,
       createdAt: at,
       updatedAt: at,
     })
     .returning()
   const t = ticket!
-  const [message] = await db
-    .insert(ticketMessages)
-    .values({
-      ticketId: t.id,
-      visibility: 'public',
-      authorKind: 'contact',
-      authorContactId: contact.id,
-      createdBy: actorKey(input.createdBy),
-      channel: input.channel,
-      bodyText,
-      bodyHtml,
-      mailMessageId: input.mailMessageId ?? null,
-      createdAt: at,
-    })
-    .returning({ id: ticketMessages.id })
-  await storeFiles(db, blobStoreFor(deps.config), t.id, message!.id, files, at)
-
-  const clocks = await applyClockChange(db, t.id, { kind: 'created', category: state.category }, null, applied, priority, at)
-  const [withSla] = await db.update(tickets).set(clocks.columns).where(eq(tickets.id, t.id)).returning()
 
   const events: EventInput[] = [{ type: 'ticket.created', new: { number: t.number, queueId: t.queueId, priority, contractId, state: state.key } }]
   if (!gate.ok) {
     events.push({ type: 'intake.gate_overridden', field: 'contractId', old: { reason: gate.reason, detail: gate.detail }, new: null, reason: input.gateOverride!.reason })
   }
-  events.push({ type: 'message.added', new: { messageId: message!.id, visibility: 'public', attachments: files.length } })
+  events.push({ type: 'message.added', new: { messageId, visibility: 'public', attachments: files.length } })
   if (applied) events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: null, new: { policyId: applied.policy.id, name: applied.policy.name } })
   events.push(...clocks.events)
-  await recordEvents(db, t.id, input.createdBy, input.channel, events, at)
-  await enqueue(db, [{ kind: 'notification', payload: { event: 'ticket.created', ticketId: t.id, number: t.number }, dedupeKey: `ticket.created:${t.id}`, subject: `ticket:${t.id}` }], at)
-  return withSla!
+  const message = db.insert(ticketMessages).values({
+    id: messageId,
+    ticketId: t.id,
+    visibility: 'public',
+    authorKind: 'contact',
+    authorContactId: contact.id,
+    createdBy: actorKey(input.createdBy),
+    channel: input.channel,
+    bodyText,
+    bodyHtml,
+    mailMessageId: input.mailMessageId ?? null,
+    createdAt: at,
+  })
+  const writes = [message, ...(clocks.rows.length ? [clockUpsert(db, clocks.rows)] : []), eventsInsert(db, events.map((e) => ({ ...e, ticketId: t.id })), input.createdBy, input.channel, at)]
+  const outboxRow = outboxInsert(db, [{ kind: 'notification', payload: { event: 'ticket.created', ticketId: t.id, number: t.number }, dedupeKey: `ticket.created:${t.id}`, subject: `ticket:${t.id}` }], at)
+  await db.execute(sql`with ${sql.join(
+    // An embedded query builder comes in parentheses: `w0 as (insert …)`.
+    writes.map((w, i) => sql`${sql.raw(`w${i}`)} as ${w}`),
+    sql`, `,
+  )} ${outboxRow.getSQL()}`)
+  await storeFiles(db, blobStoreFor(deps.config), t.id, messageId, files, at)
+  return t
+}
+
+/** The site and equipment, when given, must belong to the requester's organization. */
+export async function foreignRefs(db: Db, organizationId: string, refs: { siteId?: string | null; equipmentId?: string | null }): Promise<FieldError[]> {
+  const errors: FieldError[] = []
+  if (refs.siteId) {
+    const [site] = await db.select({ organizationId: sites.organizationId }).from(sites).where(eq(sites.id, refs.siteId))
+    if (site?.organizationId !== organizationId) errors.push(refField('siteId', "no such site of the ticket's organization"))
+  }
+  if (refs.equipmentId) {
+    const [item] = await db.select({ organizationId: equipment.organizationId }).from(equipment).where(eq(equipment.id, refs.equipmentId))
+    if (item?.organizationId !== organizationId) errors.push(refField('equipmentId', "no such equipment of the ticket's organization"))
+  }
+  return errors
 }

@@ -92,7 +92,7 @@ export async function addMessage(deps: Deps, principal: Principal, ticketId: str
     const isPublic = input.visibility === 'public'
     const events: EventInput[] = [{ type: 'message.added', new: { messageId: m!.id, visibility: input.visibility, authorKind: author.authorKind, attachments: files.length } }]
     if (isPublic && author.authorKind !== 'system') {
-      const policy = await loadPolicy(tx, t.slaPolicyId)
+      const policy = await loadPolicy(deps.db, tx, t.slaPolicyId)
       const change = author.authorKind === 'agent' ? ({ kind: 'agentReply' } as const) : ({ kind: 'customerReply', category: t.stateCategory } as const)
       const out = await applyClockChange(tx, t.id, change, policy, policy, t.priority, now)
       Object.assign(set, out.columns)

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { businessCalendars, slaPolicies, ticketSlaClocks } from '../../db/schema/index.ts'
 import type { StateCategory } from '../../db/schema/ticket-config.ts'
@@ -19,8 +19,9 @@ import {
   startClock,
   stopClock,
 } from '../../lib/sla-clock.ts'
-import { type Selection, selectPolicy, type TicketFacts } from '../../lib/sla-selection.ts'
+import { selectPolicy, type TicketFacts, type TrailEntry } from '../../lib/sla-selection.ts'
 import { compiledCalendar } from '../calendars/calendars.service.ts'
+import { policyGeneration } from '../sla-policies/policy-generation.ts'
 import { findActiveSlaPolicies, type SlaPolicyRow } from '../sla-policies/sla-policies.repo.ts'
 import type { EventInput } from './events.ts'
 
@@ -39,15 +40,96 @@ async function calendarOf(db: Db, policy: SlaPolicyRow): Promise<BusinessCalenda
   return cal ? compiledCalendar(cal) : null
 }
 
-/** The policy a ticket with these facts gets (and why), with its compiled calendar: two queries. */
-export async function selectFor(db: Db, facts: TicketFacts): Promise<{ applied: AppliedPolicy | null; selection: Selection<SlaPolicyRow> }> {
-  const selection = selectPolicy(facts, await findActiveSlaPolicies(db))
-  if (!selection.policy) return { applied: null, selection }
-  return { applied: { policy: selection.policy, cal: await calendarOf(db, selection.policy) }, selection }
+/**
+ * The active policies with their compiled calendars, read in two queries and kept per database
+ * handle for SLA_CACHE_MS: every ticket create and every SLA-relevant change needs them, and
+ * they change rarely. Writes through this instance (policies, calendars) bump
+ * `policyGeneration()`, so only another instance's edits can be that many seconds late.
+ * Compiled calendars are cached per (id, version) by the calendars module.
+ */
+export const SLA_CACHE_MS = 5_000
+const activeCache = new WeakMap<object, { at: number; generation: number; value: Promise<AppliedPolicy[]> }>()
+
+async function readActive(db: Db): Promise<AppliedPolicy[]> {
+  const policies = await findActiveSlaPolicies(db)
+  const ids = [...new Set(policies.map((p) => p.calendarId).filter((id): id is string => id !== null))]
+  const cals = ids.length ? await db.select().from(businessCalendars).where(inArray(businessCalendars.id, ids)) : []
+  const byId = new Map(cals.map((c) => [c.id, compiledCalendar(c)]))
+  return policies.map((policy) => ({ policy, cal: policy.calendarId ? (byId.get(policy.calendarId) ?? null) : null }))
 }
 
-export async function loadPolicy(db: Db, id: string | null): Promise<AppliedPolicy | null> {
+/** `cacheKey` is the application's database handle (`deps.db`); `db` may be a transaction on it. */
+export function activePolicies(cacheKey: object, db: Db): Promise<AppliedPolicy[]> {
+  const hit = activeCache.get(cacheKey)
+  const now = performance.now()
+  if (hit && hit.generation === policyGeneration() && now - hit.at < SLA_CACHE_MS) return hit.value
+  const value = readActive(db)
+  activeCache.set(cacheKey, { at: now, generation: policyGeneration(), value })
+  value.catch(() => activeCache.delete(cacheKey))
+  return value
+}
+
+/**
+ * The policy a ticket with these facts gets, and why. A contract's own SLA policy
+ * (`contracts.sla_policy_id`), when set and active, takes precedence over selection by
+ * conditions: the agreement names its terms. The trail then starts with that policy, and the
+ * policy that conditions would have chosen is marked `overridden_by_contract`.
+ */
+/** A selection trail entry; `overridden_by_contract`: would win by conditions, but the contract names its own policy. */
+export type TicketTrailEntry = Omit<TrailEntry, 'outcome'> & { outcome: TrailEntry['outcome'] | 'overridden_by_contract' }
+
+export async function selectFor(
+  cacheKey: object,
+  db: Db,
+  facts: TicketFacts,
+  contractPolicyId: string | null = null,
+): Promise<{ applied: AppliedPolicy | null; selection: { policy: SlaPolicyRow | null; trail: TicketTrailEntry[] } }> {
+  const active = await activePolicies(cacheKey, db)
+  const selection = selectPolicy(
+    facts,
+    active.map((a) => a.policy),
+  )
+  const own = contractPolicyId ? active.find((a) => a.policy.id === contractPolicyId) : undefined
+  if (own) {
+    const first: TicketTrailEntry = {
+      policyId: own.policy.id,
+      name: own.policy.name,
+      rank: own.policy.rank,
+      constrains: ['contract'],
+      specificity: 256, // above any set of conditions (their weights add up to 255)
+      matched: true,
+      conditions: [],
+      outcome: 'selected',
+      reason: `the SLA policy of contract ${facts.contractId}: a contract's own policy takes precedence over selection by conditions`,
+    }
+    const rest = selection.trail
+      .filter((e) => e.policyId !== own.policy.id)
+      .map((e) => (e.outcome === 'selected' ? { ...e, outcome: 'overridden_by_contract' as const, reason: `${e.reason}; overridden by the contract's own policy` } : e))
+    return { applied: own, selection: { policy: own.policy, trail: [first, ...rest] } }
+  }
+  const trail: TicketTrailEntry[] = selection.trail
+  if (contractPolicyId) {
+    trail.unshift({
+      policyId: contractPolicyId,
+      name: '(contract policy)',
+      rank: 0,
+      constrains: ['contract'],
+      specificity: 0,
+      matched: false,
+      conditions: [],
+      outcome: 'not_matching',
+      reason: `the contract names SLA policy ${contractPolicyId}, but it is not active: selection by conditions applies`,
+    })
+  }
+  if (!selection.policy) return { applied: null, selection: { policy: null, trail } }
+  return { applied: active.find((a) => a.policy.id === selection.policy!.id)!, selection: { policy: selection.policy, trail } }
+}
+
+export async function loadPolicy(cacheKey: object, db: Db, id: string | null): Promise<AppliedPolicy | null> {
   if (!id) return null
+  const cached = (await activePolicies(cacheKey, db)).find((a) => a.policy.id === id)
+  if (cached) return cached
+  // A policy deactivated since the ticket got it still runs its clocks.
   const [policy] = await db.select().from(slaPolicies).where(eq(slaPolicies.id, id))
   return policy ? { policy, cal: await calendarOf(db, policy) } : null
 }
@@ -192,6 +274,89 @@ export interface ClockOutcome {
   events: EventInput[]
 }
 
+export interface ClockPlan extends ClockOutcome {
+  /** The clock rows to upsert (none when nothing changed or no policy ever applied). */
+  rows: Array<typeof ticketSlaClocks.$inferInsert>
+}
+
+/** Applies a change to the given clock rows in memory: the ticket columns, events and the rows to write. No I/O. */
+export function planClockChange(
+  ticketId: string,
+  rows: Awaited<ReturnType<typeof loadClocks>>,
+  change: ClockChange,
+  old: AppliedPolicy | null,
+  next: AppliedPolicy | null,
+  priority: TicketFacts['priority'],
+  now: Date,
+): ClockPlan {
+  const before: Clocks = new Map(rows.map((c) => [c.kind, c]))
+  const after = transition(before, change, old, next, priority, now.getTime())
+  const changed = [...after.values()].filter((c) => {
+    const b = before.get(c.kind)
+    return !b || JSON.stringify({ ...b, policyId: undefined }) !== JSON.stringify(c)
+  })
+  const policyId = next?.policy.id ?? old?.policy.id
+  const all = [...after.values()]
+  const dueOf = (k: ClockKind) => date(after.get(k)?.dueAt ?? null)
+  return {
+    rows:
+      changed.length && policyId
+        ? changed.map((c) => ({
+            ticketId,
+            kind: c.kind,
+            status: c.status,
+            policyId,
+            measure: c.measure,
+            targetSeconds: c.targetSeconds,
+            warnSeconds: c.warnSeconds,
+            consumedSeconds: c.consumedSeconds,
+            runningSince: date(c.runningSince),
+            dueAt: date(c.dueAt),
+            warnAt: date(c.warnAt),
+            metAt: date(c.metAt),
+            warnedForDueAt: date(c.warnedForDueAt),
+            breachedForDueAt: date(c.breachedForDueAt),
+            cycle: c.cycle,
+            updatedAt: now,
+          }))
+        : [],
+    columns: {
+      slaPolicyId: next?.policy.id ?? null,
+      firstResponseDueAt: dueOf('first_response'),
+      nextResponseDueAt: dueOf('next_response'),
+      resolutionDueAt: dueOf('resolution'),
+      nextDueAt: date(nextDueAt(all)),
+      nextSlaEventAt: date(nextSlaEventAt(all)),
+    },
+    events: diffEvents(before, after, now.getTime()),
+  }
+}
+
+/** The upsert of planned clock rows, unexecuted (so it can join other writes in one statement). */
+export const clockUpsert = (tx: Db, rows: ClockPlan['rows']) =>
+  tx
+    .insert(ticketSlaClocks)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [ticketSlaClocks.ticketId, ticketSlaClocks.kind],
+      set: {
+        status: sqlExcluded('status'),
+        policyId: sqlExcluded('policy_id'),
+        measure: sqlExcluded('measure'),
+        targetSeconds: sqlExcluded('target_seconds'),
+        warnSeconds: sqlExcluded('warn_seconds'),
+        consumedSeconds: sqlExcluded('consumed_seconds'),
+        runningSince: sqlExcluded('running_since'),
+        dueAt: sqlExcluded('due_at'),
+        warnAt: sqlExcluded('warn_at'),
+        metAt: sqlExcluded('met_at'),
+        warnedForDueAt: sqlExcluded('warned_for_due_at'),
+        breachedForDueAt: sqlExcluded('breached_for_due_at'),
+        cycle: sqlExcluded('cycle'),
+        updatedAt: sqlExcluded('updated_at'),
+      },
+    })
+
 /**
  * Loads the ticket's clocks, applies the change and writes the clocks that changed. `next` is the
  * policy that applies from now on (the same as `old` unless the facts changed).
@@ -207,69 +372,9 @@ export async function applyClockChange(
   existing?: Awaited<ReturnType<typeof loadClocks>>,
 ): Promise<ClockOutcome> {
   const rows = existing ?? (change.kind === 'created' ? [] : await loadClocks(tx, ticketId))
-  const before: Clocks = new Map(rows.map((c) => [c.kind, c]))
-  const after = transition(before, change, old, next, priority, now.getTime())
-  const changed = [...after.values()].filter((c) => {
-    const b = before.get(c.kind)
-    return !b || JSON.stringify({ ...b, policyId: undefined }) !== JSON.stringify(c)
-  })
-  const policyId = next?.policy.id ?? old?.policy.id
-  if (changed.length && policyId) {
-    await tx
-      .insert(ticketSlaClocks)
-      .values(
-        changed.map((c) => ({
-          ticketId,
-          kind: c.kind,
-          status: c.status,
-          policyId,
-          measure: c.measure,
-          targetSeconds: c.targetSeconds,
-          warnSeconds: c.warnSeconds,
-          consumedSeconds: c.consumedSeconds,
-          runningSince: date(c.runningSince),
-          dueAt: date(c.dueAt),
-          warnAt: date(c.warnAt),
-          metAt: date(c.metAt),
-          warnedForDueAt: date(c.warnedForDueAt),
-          breachedForDueAt: date(c.breachedForDueAt),
-          cycle: c.cycle,
-          updatedAt: now,
-        })),
-      )
-      .onConflictDoUpdate({
-        target: [ticketSlaClocks.ticketId, ticketSlaClocks.kind],
-        set: {
-          status: sqlExcluded('status'),
-          policyId: sqlExcluded('policy_id'),
-          measure: sqlExcluded('measure'),
-          targetSeconds: sqlExcluded('target_seconds'),
-          warnSeconds: sqlExcluded('warn_seconds'),
-          consumedSeconds: sqlExcluded('consumed_seconds'),
-          runningSince: sqlExcluded('running_since'),
-          dueAt: sqlExcluded('due_at'),
-          warnAt: sqlExcluded('warn_at'),
-          metAt: sqlExcluded('met_at'),
-          warnedForDueAt: sqlExcluded('warned_for_due_at'),
-          breachedForDueAt: sqlExcluded('breached_for_due_at'),
-          cycle: sqlExcluded('cycle'),
-          updatedAt: sqlExcluded('updated_at'),
-        },
-      })
-  }
-  const all = [...after.values()]
-  const dueOf = (k: ClockKind) => date(after.get(k)?.dueAt ?? null)
-  return {
-    columns: {
-      slaPolicyId: next?.policy.id ?? null,
-      firstResponseDueAt: dueOf('first_response'),
-      nextResponseDueAt: dueOf('next_response'),
-      resolutionDueAt: dueOf('resolution'),
-      nextDueAt: date(nextDueAt(all)),
-      nextSlaEventAt: date(nextSlaEventAt(all)),
-    },
-    events: diffEvents(before, after, now.getTime()),
-  }
+  const plan = planClockChange(ticketId, rows, change, old, next, priority, now)
+  if (plan.rows.length) await clockUpsert(tx, plan.rows)
+  return { columns: plan.columns, events: plan.events }
 }
 
 const sqlExcluded = (column: string) => sql.raw(`excluded.${column}`)

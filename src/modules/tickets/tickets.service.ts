@@ -114,10 +114,11 @@ const factsOf = (t: repo.TicketRow, planId: string | null): TicketFacts => ({
   priority: t.priority,
 })
 
-async function planOf(db: Db, contractId: string | null): Promise<string | null> {
-  if (!contractId) return null
-  const [c] = await db.select({ planId: contracts.planId }).from(contracts).where(eq(contracts.id, contractId))
-  return c?.planId ?? null
+/** What SLA selection needs from the ticket's contract: its plan (a condition) and its own policy (which takes precedence). */
+async function contractTerms(db: Db, contractId: string | null): Promise<{ planId: string | null; slaPolicyId: string | null }> {
+  if (!contractId) return { planId: null, slaPolicyId: null }
+  const [c] = await db.select({ planId: contracts.planId, slaPolicyId: contracts.slaPolicyId }).from(contracts).where(eq(contracts.id, contractId))
+  return { planId: c?.planId ?? null, slaPolicyId: c?.slaPolicyId ?? null }
 }
 
 async function checkRefs(db: Db, patch: UpdateTicket): Promise<void> {
@@ -199,11 +200,13 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
     if (from.key !== to.key) stateChange = { from: from.key, to: to.key, fromCategory: from.category, category: to.category }
     if (from.category !== to.category) changes.push({ kind: 'category', from: from.category, to: to.category })
   }
-  const old = await loadPolicy(tx, t.slaPolicyId)
+  // The policy cache is keyed by database handle; inside this transaction, the transaction is that handle.
+  const old = await loadPolicy(tx, tx, t.slaPolicyId)
   let next = old
   const merged = { ...t, ...set } as repo.TicketRow
   if (Object.keys(set).some((k) => SLA_FIELDS.includes(k))) {
-    next = (await selectFor(tx, factsOf(merged, await planOf(tx, t.contractId)))).applied
+    const terms = await contractTerms(tx, t.contractId)
+    next = (await selectFor(tx, tx, factsOf(merged, terms.planId), terms.slaPolicyId)).applied
     changes.unshift({ kind: 'facts', category: t.stateCategory, firstResponded: t.firstResponseAt !== null })
     if (next?.policy.id !== old?.policy.id) {
       events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: old ? { policyId: old.policy.id, name: old.policy.name } : null, new: next ? { policyId: next.policy.id, name: next.policy.name } : null })
@@ -267,7 +270,7 @@ export async function mergeTicket(deps: Deps, principal: Principal, id: string, 
     await tx.update(ticketMessages).set({ ticketId: target.id }).where(eq(ticketMessages.ticketId, source.id))
     await tx.update(messageAttachments).set({ ticketId: target.id }).where(eq(messageAttachments.ticketId, source.id))
     await tx.update(ticketEvents).set({ ticketId: target.id }).where(eq(ticketEvents.ticketId, source.id))
-    const policy = await loadPolicy(tx, source.slaPolicyId)
+    const policy = await loadPolicy(deps.db, tx, source.slaPolicyId)
     const clocks = await applyClockChange(tx, source.id, { kind: 'merged' }, policy, policy, source.priority, now)
     const [merged] = await tx
       .update(tickets)
@@ -322,10 +325,11 @@ export async function listTicketEvents(deps: Deps, principal: Principal, id: str
 export async function getTicketSla(deps: Deps, principal: Principal, id: string): Promise<TicketSla> {
   const t = await visibleTicket(deps.db, principal, id)
   const now = deps.clock.now().getTime()
-  const policy = await loadPolicy(deps.db, t.slaPolicyId)
+  const policy = await loadPolicy(deps.db, deps.db, t.slaPolicyId)
   const clocks = await loadClocks(deps.db, id)
   const events = await slaEvents(deps.db, id)
-  const { selection } = await selectFor(deps.db, factsOf(t, await planOf(deps.db, t.contractId)))
+  const terms = await contractTerms(deps.db, t.contractId)
+  const { selection } = await selectFor(deps.db, deps.db, factsOf(t, terms.planId), terms.slaPolicyId)
   return {
     ticketId: t.id,
     policy: policy ? { id: policy.policy.id, name: policy.policy.name } : null,

@@ -240,9 +240,11 @@ t.test('tickets', async (t) => {
     clock.set('2026-01-19T12:00:00+02:00')
     await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'pending' } }))
     clock.set('2026-01-20T12:00:00+02:00') // a day later
-    const resumed = await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'open' } }))
+    // Tokens live at most a day: log in again after the jump.
+    const later = (await ctx.login('agent')).token
+    const resumed = await ok(await as(later, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'open' } }))
     t.equal(resumed.nextResponseDueAt, '2026-01-20T13:00:00.000Z', '3 h left after the pause: Tuesday 15:00 Sofia')
-    const sla = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${tk.id}/sla` }))
+    const sla = await ok(await as(later, { method: 'GET', url: `/v1/tickets/${tk.id}/sla` }))
     t.match(sla.policy, { id: policy.id })
     t.match(sla.selection, [{ policyId: policy.id, outcome: 'selected' }])
     const nr = sla.clocks.find((c: { kind: string }) => c.kind === 'next_response')
@@ -251,7 +253,7 @@ t.test('tickets', async (t) => {
     const fr = sla.clocks.find((c: { kind: string }) => c.kind === 'first_response')
     t.match(fr, { status: 'met', breached: false, metAt: '2026-01-19T08:30:00.000Z' })
     clock.set('2026-01-20T13:00:00+02:00')
-    const resolved = await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'resolved' } }))
+    const resolved = await ok(await as(later, { method: 'PATCH', url: `/v1/tickets/${tk.id}`, payload: { state: 'resolved' } }))
     t.equal(resolved.resolvedAt, '2026-01-20T11:00:00.000Z')
     t.equal(resolved.nextDueAt, null, 'no clock runs once resolved')
     clock.set(MONDAY_10)
