@@ -1,3 +1,4 @@
+import { forgetSlaPolicies } from '../../src/modules/sla-policies/policy-generation.ts'
 import { eq } from 'drizzle-orm'
 import {
   businessCalendars,
@@ -84,6 +85,8 @@ export async function makeDesk(
       updatedAt: now,
     })
     .returning()
+  // Inserted behind the API's back: tell the tickets module's policy cache, as the API would.
+  forgetSlaPolicies()
   const [contract] = await db
     .insert(contracts)
     .values({
