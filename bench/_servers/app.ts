@@ -1,6 +1,5 @@
 // The real app (buildApp with production settings and an info-level logger writing to /dev/null),
 // on PGlite in memory or on DATABASE_URL, with an admin and an access token for the load.
-import { open } from 'node:fs/promises'
 import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -14,8 +13,10 @@ const url = process.env.DATABASE_URL
 const database = url ? openPostgres(url, 10) : await openPglite(undefined)
 await runMigrations(database)
 const config = { ...loadConfig({ LOG_LEVEL: 'info' }), jwtSecrets: ['bench-secret-that-is-long-enough-0123456789abcdef'] }
-const devNull = await open('/dev/null', 'w')
-const logger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ fd: devNull.fd, sync: false }))
+// sonic-boom opens /dev/null itself and keeps the descriptor. (Passing the fd of a FileHandle let the
+// handle be garbage-collected and its fd closed and reused by a pg socket: log lines went into the
+// database protocol, requests hung and the server could not stop.)
+const logger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ dest: '/dev/null', sync: false }))
 const app = await buildApp({ deps: { db: database.db, config, clock: systemClock }, logger })
 const email = `bench.${process.pid}.${Date.now()}@example.test`
 const deps = { db: database.db, config, clock: systemClock, log: app.log }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { getById, ilikeAny, listById, updateVersioned } from '../../db/crud.ts'
-import { ticketStates } from '../../db/schema/index.ts'
+import { tickets, ticketStates } from '../../db/schema/index.ts'
 import type { ListTicketStatesQuery } from './ticket-states.schemas.ts'
 
 export type TicketStateRow = typeof ticketStates.$inferSelect
@@ -58,3 +58,7 @@ export const listTicketStates = <R>(db: Db, q: ListTicketStatesQuery & { limit: 
 
 export const updateTicketState = (db: Db, id: string, version: number | undefined, patch: Partial<TicketStateRow>, now: Date) =>
   updateVersioned(db, ticketStates, 'ticket state', id, version, patch, now)
+
+/** Whether any ticket is in this state: stops at the first; unindexed on purpose (deleting a state is a rare admin action). */
+export const stateInUse = async (db: Db, id: string) =>
+  (await db.select({ id: tickets.id }).from(tickets).where(eq(tickets.stateId, id)).limit(1)).length > 0

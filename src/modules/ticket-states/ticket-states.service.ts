@@ -127,6 +127,12 @@ export async function deleteTicketState(deps: Deps, id: string, version: number 
         referencedBy: referencing,
       })
     }
+    // Tickets keep their state's id (history and reports read it): a state in use stays.
+    if (await repo.stateInUse(tx, id)) {
+      throw new AppError('IN_USE', `tickets are in state ${current.key}; move them to another state or deactivate this one instead`, {
+        errors: [{ in: 'params', field: 'id', message: 'tickets use this state' }],
+      })
+    }
     await repo.deleteTicketState(tx, id)
   })
 }

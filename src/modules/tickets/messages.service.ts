@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { messageAttachments, ticketMessages, tickets } from '../../db/schema/index.ts'
+import { messageAttachments, queues, ticketMessages, tickets } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import type { MessageVisibility } from '../../db/schema/tickets.ts'
 import type { Deps } from '../../deps.ts'
@@ -14,6 +14,7 @@ import { actorOf, type EventInput, recordEvents } from './events.ts'
 import { SEARCH_TEXT_MAX } from './intake.service.ts'
 import { applyClockChange, loadPolicy } from './sla.service.ts'
 import type { Message } from './tickets.schemas.ts'
+import { allStates } from './tickets.repo.ts'
 import { visibleTicket } from './tickets.service.ts'
 
 export interface NewMessage {
@@ -93,7 +94,18 @@ export async function addMessage(deps: Deps, principal: Principal, ticketId: str
     const events: EventInput[] = [{ type: 'message.added', new: { messageId: m!.id, visibility: input.visibility, authorKind: author.authorKind, attachments: files.length } }]
     if (isPublic && author.authorKind !== 'system') {
       const policy = await loadPolicy(deps.db, tx, t.slaPolicyId)
-      const change = author.authorKind === 'agent' ? ({ kind: 'agentReply' } as const) : ({ kind: 'customerReply', category: t.stateCategory } as const)
+      let category = t.stateCategory
+      if (author.authorKind === 'contact' && (category === 'pending' || category === 'resolved')) {
+        const reopen = await reopenTarget(tx, t)
+        if (reopen) {
+          Object.assign(set, { stateId: reopen.to.id, stateCategory: reopen.to.category, resolvedAt: null })
+          events.push({ type: 'ticket.updated', field: 'state', old: reopen.from.key, new: reopen.to.key, reason: 'the customer replied' })
+          const resumed = await applyClockChange(tx, t.id, { kind: 'category', from: category, to: reopen.to.category }, policy, policy, t.priority, now)
+          events.push(...resumed.events)
+          category = reopen.to.category
+        }
+      }
+      const change = author.authorKind === 'agent' ? ({ kind: 'agentReply' } as const) : ({ kind: 'customerReply', category } as const)
       const out = await applyClockChange(tx, t.id, change, policy, policy, t.priority, now)
       Object.assign(set, out.columns)
       events.push(...out.events)
@@ -159,6 +171,20 @@ export async function downloadAttachment(deps: Deps, principal: Principal, id: s
   const bytes = await blobStoreFor(deps.config).get(deps.db, a.blobHash)
   if (!bytes) throw new AppError('INTERNAL', `the body of attachment ${id} is missing from the blob store`)
   return { filename: a.filename, contentType: a.contentType, bytes }
+}
+
+/**
+ * Where a customer's reply moves a waiting (pending) or resolved ticket: the first active state of
+ * category open, when the ticket's queue says `reopenOnCustomerReply` (the default). Closed
+ * tickets stay closed: a reply to those is a new request.
+ */
+async function reopenTarget(tx: Db, t: { stateId: string; queueId: string }) {
+  const [queue] = await tx.select({ reopen: queues.reopenOnCustomerReply }).from(queues).where(eq(queues.id, t.queueId))
+  if (!queue?.reopen) return null
+  const states = await allStates(tx)
+  const to = states.filter((s) => s.category === 'open' && s.active).sort((a, b) => a.position - b.position)[0]
+  const from = states.find((s) => s.id === t.stateId)
+  return to && from ? { from, to } : null
 }
 
 async function isInternal(db: Db, messageId: string): Promise<boolean> {

@@ -82,10 +82,17 @@ export async function listTickets<R>(
   return toPage(list, rows, q.limit, (r) => [r.key, r.row.id], (r) => map(r.row))
 }
 
-export const listEvents = (db: Db, ticketId: string, after: string | undefined, limit: number) =>
+/** `publicOnly`: without the events of internal notes (what a contact may see). */
+export const listEvents = (db: Db, ticketId: string, after: string | undefined, limit: number, publicOnly = false) =>
   db
     .select()
     .from(ticketEvents)
-    .where(and(eq(ticketEvents.ticketId, ticketId), after ? sql`${ticketEvents.id} > ${after}::uuid` : undefined))
+    .where(
+      and(
+        eq(ticketEvents.ticketId, ticketId),
+        after ? sql`${ticketEvents.id} > ${after}::uuid` : undefined,
+        publicOnly ? sql`not (${ticketEvents.type} = 'message.added' and ${ticketEvents.new}->>'visibility' = 'internal')` : undefined,
+      ),
+    )
     .orderBy(asc(ticketEvents.id))
     .limit(limit + 1)

@@ -28,10 +28,11 @@ import {
 } from './tickets.schemas.ts'
 import * as service from './tickets.service.ts'
 
-const FIELDS = new Set(['visibility', 'bodyText', 'bodyHtml', 'channel'])
+const MESSAGE_FIELDS = new Set(['visibility', 'bodyText', 'bodyHtml', 'channel'])
+const TICKET_FIELDS = new Set(['ticket'])
 
-/** Reads a multipart message: its fields and files, refusing early once a limit is passed. */
-async function readMultipart(request: FastifyRequest, deps: Deps): Promise<messages.NewMessage> {
+/** Reads a multipart body: its text fields (only `allowed` ones) and files, refusing early once a limit is passed. */
+async function readParts(request: FastifyRequest, deps: Deps, allowed: Set<string>): Promise<{ fields: Record<string, string>; files: IncomingFile[] }> {
   const fields: Record<string, string> = {}
   const files: IncomingFile[] = []
   let total = 0
@@ -47,7 +48,7 @@ async function readMultipart(request: FastifyRequest, deps: Deps): Promise<messa
         if (total > deps.config.MESSAGE_ATTACHMENTS_MAX_BYTES) throw tooMuch(deps.config.MESSAGE_ATTACHMENTS_MAX_BYTES)
         files.push({ filename: part.filename, bytes })
       } else {
-        if (!FIELDS.has(part.fieldname)) throw invalidField(part.fieldname, 'is not a known field')
+        if (!allowed.has(part.fieldname)) throw invalidField(part.fieldname, 'is not a known field')
         fields[part.fieldname] = String(part.value)
       }
     }
@@ -57,6 +58,12 @@ async function readMultipart(request: FastifyRequest, deps: Deps): Promise<messa
     if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError('UNPROCESSABLE', 'too many form fields')
     throw e
   }
+  return { fields, files }
+}
+
+/** Reads a multipart message: its fields and files. */
+async function readMultipart(request: FastifyRequest, deps: Deps): Promise<messages.NewMessage> {
+  const { fields, files } = await readParts(request, deps, MESSAGE_FIELDS)
   const visibility = fields.visibility as (typeof MESSAGE_VISIBILITIES)[number]
   if (!MESSAGE_VISIBILITIES.includes(visibility)) throw invalidField('visibility', `must be one of ${MESSAGE_VISIBILITIES.join(', ')}`)
   const channel = fields.channel as (typeof CHANNELS)[number] | undefined
@@ -64,6 +71,25 @@ async function readMultipart(request: FastifyRequest, deps: Deps): Promise<messa
   if ((fields.bodyText?.length ?? 0) > 100_000) throw invalidField('bodyText', 'must NOT have more than 100000 characters')
   if ((fields.bodyHtml?.length ?? 0) > 500_000) throw invalidField('bodyHtml', 'must NOT have more than 500000 characters')
   return { visibility, bodyText: fields.bodyText || undefined, bodyHtml: fields.bodyHtml || undefined, channel, files }
+}
+
+/**
+ * Reads a multipart ticket: the `ticket` field is the JSON body a JSON request would send,
+ * validated by the same schema (so the same 400s), and the files are its first message's
+ * attachments (a type requiring a screenshot can be met this way).
+ */
+async function readTicketMultipart(request: FastifyRequest, deps: Deps): Promise<{ input: CreateTicket; files: IncomingFile[] }> {
+  const { fields, files } = await readParts(request, deps, TICKET_FIELDS)
+  if (fields.ticket === undefined) throw invalidField('ticket', 'is required: the ticket as JSON')
+  let input: unknown
+  try {
+    input = JSON.parse(fields.ticket)
+  } catch {
+    throw invalidField('ticket', 'is not valid JSON')
+  }
+  const validate = request.compileValidationSchema(CreateTicket, 'body')
+  if (!validate(input)) throw Object.assign(new Error('the ticket field is not valid'), { validation: validate.errors, validationContext: 'body' })
+  return { input: input as CreateTicket, files }
 }
 
 export async function ticketRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
@@ -88,11 +114,28 @@ export async function ticketRoutes(fastify: FastifyInstance, { deps }: { deps: D
         operationId: 'createTicket',
         summary: 'Open a ticket through the intake gate (agents logging a call may override the gate with a reason)',
         headers: IdempotencyHeader,
-        body: CreateTicket,
+        body: {
+          content: {
+            'application/json': { schema: CreateTicket },
+            // No `type`: the handler reads the parts as they stream in and validates `ticket` with CreateTicket.
+            'multipart/form-data': {
+              schema: Type.Unsafe<unknown>({
+                properties: {
+                  ticket: { type: 'string', description: 'the ticket as JSON (the application/json body)' },
+                  files: { type: 'array', items: { type: 'string', format: 'binary' } },
+                },
+                required: ['ticket'],
+              }),
+            },
+          },
+        },
         response: { 201: Ticket, ...errorResponses },
       },
     },
-    async (request, reply) => created(reply, '/v1/tickets', await service.createTicket(deps, request.principal!, request.body)),
+    async (request, reply) => {
+      const { input, files } = request.isMultipart() ? await readTicketMultipart(request, deps) : { input: request.body as CreateTicket, files: [] }
+      return created(reply, '/v1/tickets', await service.createTicket(deps, request.principal!, input, files))
+    },
   )
 
   app.get(

@@ -84,6 +84,8 @@ export const UpdateTicket = PatchBody(
     queueId: Uuid(),
     ticketTypeId: Nullable(Uuid()),
     priority: Priority,
+    siteId: Nullable(Uuid({ description: "a site of the ticket's organization" })),
+    equipmentId: Nullable(Uuid({ description: "equipment of the ticket's organization" })),
     state: Type.String({ minLength: 1, maxLength: 64, description: 'the key of the target state' }),
     tags: Type.Array(Tag(), { maxItems: 50, uniqueItems: true }),
     billable: Type.Boolean(),

@@ -10,7 +10,8 @@ import type { TicketFacts } from '../../lib/sla-selection.ts'
 import { canTransition } from '../../lib/state-machine.ts'
 import { type Actor, actorKey, actorOf, type EventInput, type EventRow, recordEvents, slaEvents } from './events.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
-import { intakeTicket } from './intake.service.ts'
+import type { IncomingFile } from './attachments.ts'
+import { foreignRefs, intakeTicket } from './intake.service.ts'
 import { applyClockChange, type ClockChange, loadClocks, loadPolicy, selectFor } from './sla.service.ts'
 import * as repo from './tickets.repo.ts'
 import type { CreateTicket, ListTicketsQuery, MergeTicket, Ticket, TicketSla, UpdateTicket } from './tickets.schemas.ts'
@@ -69,7 +70,7 @@ export async function visibleTicket(db: Db, principal: Principal, id: string, lo
   return row
 }
 
-export async function createTicket(deps: Deps, principal: Principal, input: CreateTicket): Promise<Ticket> {
+export async function createTicket(deps: Deps, principal: Principal, input: CreateTicket, attachments: IncomingFile[] = []): Promise<Ticket> {
   if (!input.requesterId === !input.requesterEmail) {
     throw new AppError('VALIDATION_FAILED', 'give exactly one of requesterId and requesterEmail', {
       errors: [{ in: 'body', field: 'requesterId', message: 'give exactly one of requesterId and requesterEmail' }],
@@ -88,6 +89,7 @@ export async function createTicket(deps: Deps, principal: Principal, input: Crea
     siteId: input.siteId,
     equipmentId: input.equipmentId,
     tags: input.tags,
+    attachments,
     gateOverride: input.gateOverrideReason ? { reason: input.gateOverrideReason, agentId: principal.id } : undefined,
     createdBy: actorOf(principal),
     at: deps.clock.now(),
@@ -134,8 +136,8 @@ async function checkRefs(db: Db, patch: UpdateTicket): Promise<void> {
   if (errors.length) throw new AppError('REFERENCE_NOT_FOUND', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors })
 }
 
-const SIMPLE_FIELDS = ['subject', 'assigneeId', 'teamId', 'queueId', 'ticketTypeId', 'priority', 'tags'] as const
-const SLA_FIELDS: readonly string[] = ['queueId', 'ticketTypeId', 'priority']
+const SIMPLE_FIELDS = ['subject', 'assigneeId', 'teamId', 'queueId', 'ticketTypeId', 'priority', 'siteId', 'equipmentId', 'tags'] as const
+const SLA_FIELDS: readonly string[] = ['queueId', 'ticketTypeId', 'priority', 'siteId', 'equipmentId']
 
 /**
  * Applies a PATCH: every changed field becomes an event (old → new); a state change must be an
@@ -170,6 +172,8 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
 export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, patch: UpdateTicket, now: Date): Promise<repo.TicketRow> {
   if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${t.id} was merged into ${t.mergedIntoId}; change that ticket instead`)
   await checkRefs(tx, patch)
+  const foreign = await foreignRefs(tx, t.organizationId, patch)
+  if (foreign.length) throw new AppError('REFERENCE_NOT_FOUND', foreign.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: foreign })
   const set: Partial<repo.TicketRow> = {}
   const events: EventInput[] = []
   for (const f of SIMPLE_FIELDS) {
@@ -317,7 +321,8 @@ export async function listTicketEvents(deps: Deps, principal: Principal, id: str
   const limit = q.limit ?? 50
   const after = decodeCursor('ticket-events', q.cursor, 1)
   if (after && typeof after[0] !== 'string') throw new AppError('INVALID_CURSOR', 'the cursor is malformed')
-  const rows = await repo.listEvents(deps.db, id, after?.[0] as string | undefined, limit)
+  // Internal notes stay internal: a contact does not even learn that one was written.
+  const rows = await repo.listEvents(deps.db, id, after?.[0] as string | undefined, limit, principal.kind === 'contact')
   return toPage('ticket-events', rows, limit, (r) => [r.id], toEvent)
 }
 

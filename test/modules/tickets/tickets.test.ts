@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
-import { blobs, messageAttachments, outbox, queues, ticketEvents, ticketMessages, tickets, ticketTypes } from '../../../src/db/schema/index.ts'
+import { blobs, equipment, messageAttachments, outbox, queues, sites, teams, ticketEvents, ticketMessages, tickets, ticketStates, ticketTypes } from '../../../src/db/schema/index.ts'
 import { seedTicketStates } from '../../../src/db/seed-defaults.ts'
 import { getTicket, listTickets } from '../../../src/modules/tickets/tickets.service.ts'
 import { listMessages } from '../../../src/modules/tickets/messages.service.ts'
@@ -10,6 +10,15 @@ import { makeContact, makeOrganization } from '../../helpers/factories.ts'
 
 const MONDAY_10 = '2026-01-19T10:00:00+02:00'
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
+const boundary = 'XBOUNDARY'
+const part = (name: string, value: string | Buffer, filename?: string) =>
+  Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}\r\n${filename === undefined ? '' : 'Content-Type: text/html\r\n'}\r\n`),
+    Buffer.isBuffer(value) ? value : Buffer.from(value),
+    Buffer.from('\r\n'),
+  ])
+const multipartBody = (parts: Buffer[]) => Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)])
+const multipartHeaders = { 'content-type': `multipart/form-data; boundary=${boundary}` }
 
 t.test('tickets', async (t) => {
   const clock = fixedClock(MONDAY_10)
@@ -259,14 +268,6 @@ t.test('tickets', async (t) => {
     clock.set(MONDAY_10)
 
     // Multipart with files: type from content, filename sanitised, download headers.
-    const boundary = 'XBOUNDARY'
-    const part = (name: string, value: string | Buffer, filename?: string) =>
-      Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}\r\n${filename === undefined ? '' : 'Content-Type: text/html\r\n'}\r\n`),
-        Buffer.isBuffer(value) ? value : Buffer.from(value),
-        Buffer.from('\r\n'),
-      ])
-    const multipartBody = (parts: Buffer[]) => Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)])
     const upload = (parts: Buffer[], token = agent.token) =>
       as(token, { method: 'POST', url: murl, payload: multipartBody(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
     const up = await upload([part('visibility', 'public'), part('bodyText', 'screenshot attached'), part('files', PNG, '../../etc/sh\u0007ot.png')])
@@ -408,5 +409,116 @@ t.test('tickets', async (t) => {
     const i1 = await ok(await create({ subject: 'idempotent' }, agent.token, idem), 201)
     const i2 = await ok(await create({ subject: 'idempotent' }, agent.token, idem), 201)
     t.equal(i1.id, i2.id, 'Idempotency-Key replays the first ticket')
+  })
+  t.test('multipart create, contract policy, reopen on reply, events for contacts, PATCH site/equipment, team and updatedTo filters', async (t) => {
+    const aliceP = { kind: 'contact' as const, id: alice.id, organizationId: org.id, name: 'Alice' }
+    const { addMessage } = await import('../../../src/modules/tickets/messages.service.ts')
+    const { listTicketEvents } = await import('../../../src/modules/tickets/tickets.service.ts')
+
+    // multipart/form-data: the `ticket` JSON field plus files meets a type that requires a screenshot.
+    const ticketJson = { queueId: queue!.id, requesterId: alice.id, subject: 'How do I print?', ticketTypeId: howTo!.id, description: { steps: 'open invoice', expectedResult: 'it prints' } }
+    const postForm = (parts: Buffer[], token = agent.token) => as(token, { method: 'POST', url: '/v1/tickets', payload: multipartBody(parts), headers: multipartHeaders })
+    const viaForm = await ok(await postForm([part('ticket', JSON.stringify(ticketJson)), part('files', PNG, 'shot.png')]), 201)
+    t.match(viaForm, { ticketTypeId: howTo!.id, billable: true })
+    const formMsgs = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${viaForm.id}/messages` }))
+    t.match(formMsgs.data[0].attachments, [{ filename: 'shot.png', contentType: 'image/png' }])
+    const noShot = await postForm([part('ticket', JSON.stringify(ticketJson))])
+    t.match(noShot.json(), { status: 422, errors: [{ field: 'attachments' }] }, 'without the image the type still refuses')
+    t.match((await postForm([part('files', PNG, 'shot.png')])).json(), { errors: [{ field: 'ticket' }] }, 'the ticket field is required')
+    t.match((await postForm([part('ticket', '{not json')])).json(), { errors: [{ field: 'ticket', message: /JSON/ }] })
+    const extra = await postForm([part('ticket', JSON.stringify({ ...ticketJson, contractId: contract.id }))])
+    t.match(extra.json(), { status: 400, errors: [{ field: 'contractId', message: 'is not a known field' }] }, 'the JSON part is validated like a JSON body')
+    t.match((await postForm([part('ticket', JSON.stringify(ticketJson)), part('other', 'x')])).json(), { errors: [{ field: 'other' }] })
+    const keyRead = await createTestApiKey(ctx, ['tickets:read'])
+    t.equal((await postForm([part('ticket', JSON.stringify(ticketJson)), part('files', PNG, 'shot.png')], keyRead)).statusCode, 403)
+
+    // A contract's own SLA policy wins over selection by conditions, and the trail says so.
+    const own = await ok(
+      await as(admin, {
+        method: 'POST',
+        url: '/v1/sla-policies',
+        payload: { name: 'Contract terms', calendarId: cal.id, rank: 30, conditions: { queueIds: ['0190c5a4-0000-7000-8000-000000000000'] }, targets: { normal: { firstResponse: { value: 1, unit: 'business_hours' } } } },
+      }),
+      201,
+    )
+    const carol = await makeContact(ctx, otherOrg.id)
+    await ok(await as(admin, { method: 'PATCH', url: `/v1/contracts/${bobContract.id}`, payload: { slaPolicyId: own.id } }))
+    const onContract = await ok(await create({ requesterId: carol.id }), 201)
+    t.equal(onContract.slaPolicyId, own.id, 'the contract policy applies although its conditions do not match')
+    t.equal(onContract.firstResponseDueAt, '2026-01-19T09:00:00.000Z', '1 business hour from 10:00 Sofia')
+    const trail = (await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${onContract.id}/sla` }))).selection
+    t.match(trail[0], { policyId: own.id, outcome: 'selected', reason: /contract/ })
+    t.match(trail.find((e: { policyId: string }) => e.policyId === policy.id), { outcome: 'overridden_by_contract' })
+    const elsewhere = await ok(await create({}), 201)
+    t.equal(elsewhere.slaPolicyId, policy.id, 'other contracts keep selection by conditions')
+    await ok(await as(admin, { method: 'PATCH', url: `/v1/contracts/${bobContract.id}`, payload: { slaPolicyId: null } }))
+
+    // A customer reply reopens a pending or resolved ticket when the queue says so.
+    const waiting = await ok(await create({ subject: 'reopen me' }), 201)
+    await ok(await as(agent.token, { method: 'POST', url: `/v1/tickets/${waiting.id}/messages`, payload: { visibility: 'public', bodyText: 'please send logs' } }), 201)
+    await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${waiting.id}`, payload: { state: 'pending' } }))
+    await addMessage(ctx.deps, aliceP, waiting.id, { visibility: 'public', bodyText: 'logs attached' })
+    const reopened = await getTicket(ctx.deps, aliceP, waiting.id)
+    t.equal(reopened.stateCategory, 'open')
+    const evs = (await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${waiting.id}/events?limit=100` }))).data
+    t.match(evs.find((e: { field: string | null; old: unknown }) => e.field === 'state' && e.old === 'pending'), { new: 'open', reason: 'the customer replied', actorKind: 'contact' })
+    t.ok(evs.some((e: { type: string; field: string }) => e.type === 'sla.resumed' && e.field === 'resolution'), 'clocks resume')
+    await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${waiting.id}`, payload: { state: 'resolved' } }))
+    await addMessage(ctx.deps, aliceP, waiting.id, { visibility: 'public', bodyText: 'it broke again' })
+    t.match(await getTicket(ctx.deps, aliceP, waiting.id), { stateCategory: 'open', resolvedAt: null }, 'resolved tickets reopen too')
+    await ctx.deps.db.update(queues).set({ reopenOnCustomerReply: false }).where(eq(queues.id, queue!.id))
+    await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${waiting.id}`, payload: { state: 'pending' } }))
+    await addMessage(ctx.deps, aliceP, waiting.id, { visibility: 'public', bodyText: 'one more thing' })
+    t.equal((await getTicket(ctx.deps, aliceP, waiting.id)).stateCategory, 'pending', 'a queue may keep them waiting')
+    await ctx.deps.db.update(queues).set({ reopenOnCustomerReply: true }).where(eq(queues.id, queue!.id))
+
+    // Contacts do not see the events of internal notes; agents do.
+    const note = await ok(await as(agent.token, { method: 'POST', url: `/v1/tickets/${waiting.id}/messages`, payload: { visibility: 'internal', bodyText: 'customer is grumpy' } }), 201)
+    const isNote = (e: { new: unknown }) => (e.new as { messageId?: string } | null)?.messageId === note.id
+    t.notOk((await listTicketEvents(ctx.deps, aliceP, waiting.id, { limit: 100 })).data.some(isNote), 'hidden from the contact')
+    t.ok((await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${waiting.id}/events?limit=100` }))).data.some(isNote), 'shown to agents')
+
+    // PATCH siteId / equipmentId: of the ticket's organization, else 422 naming the field.
+    const now = clock.now()
+    const [site] = await ctx.deps.db.insert(sites).values({ organizationId: org.id, name: 'HQ', createdAt: now, updatedAt: now }).returning()
+    const [box] = await ctx.deps.db.insert(equipment).values({ organizationId: org.id, name: 'Till 1', kind: 'pos', createdAt: now, updatedAt: now }).returning()
+    const [foreignSite] = await ctx.deps.db.insert(sites).values({ organizationId: otherOrg.id, name: 'Elsewhere', createdAt: now, updatedAt: now }).returning()
+    const url = `/v1/tickets/${waiting.id}`
+    const placed = await ok(await as(agent.token, { method: 'PATCH', url, payload: { siteId: site!.id, equipmentId: box!.id } }))
+    t.match(placed, { siteId: site!.id, equipmentId: box!.id })
+    const placedEvents = (await ok(await as(agent.token, { method: 'GET', url: `${url}/events?limit=100` }))).data
+    t.ok(placedEvents.some((e: { field: string; new: unknown }) => e.field === 'siteId' && e.new === site!.id), 'an event per field')
+    const wrongSite = await as(agent.token, { method: 'PATCH', url, payload: { siteId: foreignSite!.id } })
+    t.match(wrongSite.json(), { status: 422, errors: [{ field: 'siteId' }] })
+    const wrongBox = await as(agent.token, { method: 'PATCH', url, payload: { equipmentId: '0190c5a4-0000-7000-8000-000000000000' } })
+    t.match(wrongBox.json(), { status: 422, errors: [{ field: 'equipmentId' }] })
+    t.match(await ok(await as(agent.token, { method: 'PATCH', url, payload: { siteId: null } })), { siteId: null })
+
+    // Filters: teamId and updatedTo.
+    const [team] = await ctx.deps.db.insert(teams).values({ name: `Team ${Date.now()}`, createdAt: now, updatedAt: now }).returning()
+    await ok(await as(agent.token, { method: 'PATCH', url: `/v1/tickets/${elsewhere.id}`, payload: { teamId: team!.id } }))
+    const byTeam = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?teamId=${team!.id}` }))
+    t.same(byTeam.data.map((x: { id: string }) => x.id), [elsewhere.id])
+    t.equal((await as(agent.token, { method: 'GET', url: '/v1/tickets?teamId=nope' })).statusCode, 400)
+    clock.set('2026-01-19T10:30:00+02:00')
+    const later = await ok(await create({ subject: 'updated later' }), 201)
+    const upTo = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?updatedTo=${encodeURIComponent('2026-01-19T08:15:00.000Z')}&limit=100` }))
+    t.ok(upTo.data.length > 0)
+    t.ok(upTo.data.every((x: { updatedAt: string }) => x.updatedAt <= '2026-01-19T08:15:00.000Z'))
+    t.notOk(upTo.data.some((x: { id: string }) => x.id === later.id), 'tickets updated after the bound are left out')
+    const upFrom = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?updatedFrom=${encodeURIComponent('2026-01-19T08:15:00.000Z')}&updatedTo=${encodeURIComponent('2026-01-19T08:45:00.000Z')}` }))
+    t.same(upFrom.data.map((x: { id: string }) => x.id), [later.id])
+    clock.set(MONDAY_10)
+
+    // A state that tickets are in cannot be deleted: 409 IN_USE, not a foreign-key error.
+    const [triage] = await ctx.deps.db
+      .insert(ticketStates)
+      .values({ key: `triage${Date.now()}`, name: 'Triage', category: 'open', allowedTransitions: [], position: 90, createdAt: now, updatedAt: now })
+      .returning()
+    await ctx.deps.db.update(tickets).set({ stateId: triage!.id }).where(eq(tickets.id, later.id))
+    const inUse = await as(admin, { method: 'DELETE', url: `/v1/ticket-states/${triage!.id}` })
+    t.match(inUse.json(), { status: 409, code: 'IN_USE', detail: /tickets are in state/ })
+    await ctx.deps.db.update(tickets).set({ stateId: waiting.stateId }).where(eq(tickets.id, later.id))
+    t.equal((await as(admin, { method: 'DELETE', url: `/v1/ticket-states/${triage!.id}` })).statusCode, 204, 'once unused it goes')
   })
 })
