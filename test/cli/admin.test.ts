@@ -23,8 +23,10 @@ function admin(args: string[], env: Record<string, string>): Promise<Run> {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'src/cli/admin.ts', ...args],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      { cwd: root, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, timeout: 240_000 },
+      // A run killed by the timeout says so, instead of passing for a silent exit 1.
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: (err as { killed?: boolean } | null)?.killed ? `killed after the timeout\n${stderr}` : stderr }),
     )
   })
 }
@@ -37,7 +39,7 @@ const tempDataDir = (t: { teardown(fn: () => void): void }) => {
 
 // Each run starts tsx and often the embedded database: seconds apiece, so independent
 // subtests (each on its own data directory) run side by side.
-t.test('admin CLI on the embedded database', { jobs: 4 }, async (t) => {
+t.test('admin CLI on the embedded database', { jobs: 2 }, async (t) => {
   const dataDir = tempDataDir(t)
   const env = { DATA_DIR: dataDir }
 
