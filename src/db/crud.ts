@@ -1,5 +1,6 @@
-import { type AnyColumn, and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm'
+import { type AnyColumn, and, asc, desc, eq, gt, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
+import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder'
 import { AppError, sqlState } from '../lib/errors.ts'
 import { decodeCursor, type Page, toPage } from '../lib/pagination.ts'
 import type { Db } from './client.ts'
@@ -124,3 +125,10 @@ export async function deleteCounted(db: Db, table: PgTable, where: SQL | undefin
   const res = await db.execute<{ n: number }>(sql`with d as (delete from ${table} where ${where ?? sql`true`} returning 1) select count(*)::int as n from d`)
   return Number(res.rows[0]?.n ?? 0)
 }
+
+/**
+ * Writes that must land with another statement, as its data-modifying CTEs: `w0 as (insert …)`.
+ * One statement is atomic without a transaction and costs one round trip. Drizzle renders any
+ * query builder there (it only calls getSQL()) but types `$with` for selects alone, hence the cast.
+ */
+export const writeCtes = (db: Db, writes: SQLWrapper[]) => writes.map((w, i) => db.$with(`w${i}`).as(w as unknown as TypedQueryBuilder<undefined>))

@@ -1,4 +1,4 @@
-import { forgetSlaPolicies } from '../../src/modules/sla-policies/policy-generation.ts'
+import { forgetConfig } from '../../src/lib/config-cache.ts'
 import { eq } from 'drizzle-orm'
 import {
   businessCalendars,
@@ -86,7 +86,7 @@ export async function makeDesk(
     })
     .returning()
   // Inserted behind the API's back: tell the tickets module's policy cache, as the API would.
-  forgetSlaPolicies()
+  forgetConfig()
   const [contract] = await db
     .insert(contracts)
     .values({

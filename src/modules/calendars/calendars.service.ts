@@ -14,7 +14,7 @@ import { AppError, type FieldError, invalid, notFound } from '../../lib/errors.t
 import type { Page } from '../../lib/pagination.ts'
 import { describeConstraint } from '../../plugins/problem-details.ts'
 import * as repo from './calendars.repo.ts'
-import { invalidatingPolicies } from '../sla-policies/policy-generation.ts'
+import { invalidatingConfig } from '../../lib/config-cache.ts'
 import type {
   AddHoliday,
   BusinessTime,
@@ -128,7 +128,7 @@ async function changeCalendar(
     return toCalendar(await repo.updateCalendar(tx, id, row.version, patch, deps.clock.now()))
   })
   // Policies hold compiled calendars: a changed calendar must reach the tickets' SLA cache.
-  return invalidatingPolicies(write)
+  return invalidatingConfig(write)
 }
 
 export const updateCalendar = (deps: Deps, id: string, version: number | undefined, input: UpdateCalendar) =>

@@ -79,7 +79,7 @@ export function deliverToTickets(deps: Deps): DeliverFn {
           })
           return { outcome: 'message_added', ticketId: thread.id }
         }
-        const ticket = await intakeTicket({ ...scoped, db: sp }, sp, {
+        const ticket = await intakeTicket({ ...deps, clock: scoped.clock }, sp, {
           channel: 'email',
           requester: { contactId: intake.contact.id },
           subject: stripReplyPrefixes(parsed.subject ?? '').trim().slice(0, 300) || '(no subject)',

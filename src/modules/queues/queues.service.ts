@@ -1,4 +1,5 @@
 import type { Deps } from '../../deps.ts'
+import { invalidatingConfig } from '../../lib/config-cache.ts'
 import { AppError, notFound } from '../../lib/errors.ts'
 import type { Page } from '../../lib/pagination.ts'
 import { describeConstraint } from '../../plugins/problem-details.ts'
@@ -42,7 +43,7 @@ const lower = (email: string | null | undefined) => (email == null ? email : ema
 export async function createQueue(deps: Deps, input: CreateQueue): Promise<Queue> {
   await checkTeam(deps, input.defaultTeamId)
   const now = deps.clock.now()
-  const row = await repo.insertQueue(deps.db, {
+  const row = await invalidatingConfig(repo.insertQueue(deps.db, {
     name: input.name.trim(),
     description: input.description ?? null,
     defaultTeamId: input.defaultTeamId ?? null,
@@ -54,7 +55,7 @@ export async function createQueue(deps: Deps, input: CreateQueue): Promise<Queue
     unassignedRepeatMinutes: input.unassignedRepeatMinutes ?? null,
     createdAt: now,
     updatedAt: now,
-  })
+  }))
   return toQueue(row)
 }
 
@@ -70,7 +71,7 @@ export const listQueues = (deps: Deps, q: ListQueuesQuery): Promise<Page<Queue>>
 export async function updateQueue(deps: Deps, id: string, version: number | undefined, patch: UpdateQueue): Promise<Queue> {
   await checkTeam(deps, patch.defaultTeamId)
   const { name, inboundEmail, ...rest } = patch
-  const row = await repo.updateQueue(
+  const row = await invalidatingConfig(repo.updateQueue(
     deps.db,
     id,
     version,
@@ -80,7 +81,7 @@ export async function updateQueue(deps: Deps, id: string, version: number | unde
       ...(inboundEmail !== undefined ? { inboundEmail: lower(inboundEmail) } : {}),
     },
     deps.clock.now(),
-  )
+  ))
   return toQueue(row)
 }
 

@@ -8,7 +8,7 @@ import { findCalendar } from '../calendars/calendars.repo.ts'
 import { compiledCalendar } from '../calendars/calendars.service.ts'
 import * as repo from './sla-policies.repo.ts'
 import type { CreateSlaPolicy, DryRunBody, DryRunResult, ListSlaPoliciesQuery, SlaPolicy, UpdateSlaPolicy } from './sla-policies.schemas.ts'
-import { invalidatingPolicies } from './policy-generation.ts'
+import { invalidatingConfig } from '../../lib/config-cache.ts'
 
 describeConstraint('sla_policies_name_key', 'name', 'an SLA policy with this name already exists')
 describeConstraint('sla_policies_active_rank_key', 'rank', 'another active SLA policy has this rank')
@@ -50,7 +50,7 @@ export async function createSlaPolicy(deps: Deps, input: CreateSlaPolicy): Promi
   assertCoherent(row)
   const now = deps.clock.now()
   return toSlaPolicy(
-    await invalidatingPolicies(repo.insertSlaPolicy(deps.db, {
+    await invalidatingConfig(repo.insertSlaPolicy(deps.db, {
       ...row,
       name: input.name.trim(),
       warning: toWarning(input.warning) ?? null,
@@ -79,7 +79,7 @@ export async function updateSlaPolicy(deps: Deps, id: string, version: number | 
     ...(warning === undefined ? {} : { warning: toWarning(warning) }),
   }
   if (patch.targets === undefined && patch.calendarId === undefined) {
-    return toSlaPolicy(await invalidatingPolicies(repo.updateSlaPolicy(deps.db, id, version, patch, deps.clock.now())))
+    return toSlaPolicy(await invalidatingConfig(repo.updateSlaPolicy(deps.db, id, version, patch, deps.clock.now())))
   }
   // The targets/calendar rule spans fields: check it against the stored row under a lock.
   const write = deps.db.transaction(async (tx) => {
@@ -91,7 +91,7 @@ export async function updateSlaPolicy(deps: Deps, id: string, version: number | 
     assertCoherent({ ...row, ...patch })
     return toSlaPolicy(await repo.updateSlaPolicy(tx, id, row.version, patch, deps.clock.now()))
   })
-  return invalidatingPolicies(write)
+  return invalidatingConfig(write)
 }
 
 /** Policies are deactivated, never deleted: tickets keep the policy their due times came from. */

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts'
+import { invalidatingConfig } from '../../lib/config-cache.ts'
 import type { StateCategory } from '../../db/schema/ticket-config.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError, type FieldError, notFound } from '../../lib/errors.ts'
@@ -61,7 +62,7 @@ function checkDefault(category: StateCategory, isDefault: boolean, active: boole
 
 export async function createTicketState(deps: Deps, input: CreateTicketState): Promise<TicketState> {
   const now = deps.clock.now()
-  const row = await deps.db.transaction(async (tx) => {
+  const row = await invalidatingConfig(deps.db.transaction(async (tx) => {
     await checkTransitions(tx, input.key, input.allowedTransitions)
     let isDefault = input.isDefault ?? false
     checkDefault(input.category, isDefault, true)
@@ -77,7 +78,7 @@ export async function createTicketState(deps: Deps, input: CreateTicketState): P
       createdAt: now,
       updatedAt: now,
     })
-  })
+  }))
   return toTicketState(row)
 }
 
@@ -92,7 +93,7 @@ export const listTicketStates = (deps: Deps, q: ListTicketStatesQuery): Promise<
 
 export async function updateTicketState(deps: Deps, id: string, version: number | undefined, patch: UpdateTicketState): Promise<TicketState> {
   const now = deps.clock.now()
-  const row = await deps.db.transaction(async (tx) => {
+  const row = await invalidatingConfig(deps.db.transaction(async (tx) => {
     const current = await repo.findTicketState(tx, id, true)
     if (!current) throw notFound('ticket state', id)
     if (current.isDefault && patch.isDefault === false) {
@@ -105,7 +106,7 @@ export async function updateTicketState(deps: Deps, id: string, version: number 
     const { name, ...rest } = patch
     // A stale If-Match fails here and rolls back the default switch above with it.
     return repo.updateTicketState(tx, id, version, { ...rest, ...(name !== undefined ? { name: name.trim() } : {}) }, now)
-  })
+  }))
   return toTicketState(row)
 }
 
@@ -114,7 +115,7 @@ export async function updateTicketState(deps: Deps, id: string, version: number 
  * while nothing refers to them: other states' transitions now, tickets once they exist.
  */
 export async function deleteTicketState(deps: Deps, id: string, version: number | undefined): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  await invalidatingConfig(deps.db.transaction(async (tx) => {
     const current = await repo.findTicketState(tx, id, true)
     if (!current) throw notFound('ticket state', id)
     if (version !== undefined && current.version !== version) {
@@ -134,5 +135,5 @@ export async function deleteTicketState(deps: Deps, id: string, version: number 
       })
     }
     await repo.deleteTicketState(tx, id)
-  })
+  }))
 }

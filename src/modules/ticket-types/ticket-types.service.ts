@@ -1,4 +1,5 @@
 import { DESCRIPTION_FIELDS, type DescriptionField } from '../../db/schema/ticket-config.ts'
+import { invalidatingConfig } from '../../lib/config-cache.ts'
 import type { Deps } from '../../deps.ts'
 import { notFound } from '../../lib/errors.ts'
 import type { Page } from '../../lib/pagination.ts'
@@ -27,14 +28,14 @@ const canonical = (fields: readonly DescriptionField[]) => DESCRIPTION_FIELDS.fi
 
 export async function createTicketType(deps: Deps, input: CreateTicketType): Promise<TicketType> {
   const now = deps.clock.now()
-  const row = await repo.insertTicketType(deps.db, {
+  const row = await invalidatingConfig(repo.insertTicketType(deps.db, {
     name: input.name.trim(),
     description: input.description ?? null,
     billable: input.billable ?? false,
     requiredFields: canonical(input.requiredFields ?? []),
     createdAt: now,
     updatedAt: now,
-  })
+  }))
   return toTicketType(row)
 }
 
@@ -49,7 +50,7 @@ export const listTicketTypes = (deps: Deps, q: ListTicketTypesQuery): Promise<Pa
 
 export async function updateTicketType(deps: Deps, id: string, version: number | undefined, patch: UpdateTicketType): Promise<TicketType> {
   const { name, requiredFields, ...rest } = patch
-  const row = await repo.updateTicketType(
+  const row = await invalidatingConfig(repo.updateTicketType(
     deps.db,
     id,
     version,
@@ -59,7 +60,7 @@ export async function updateTicketType(deps: Deps, id: string, version: number |
       ...(requiredFields !== undefined ? { requiredFields: canonical(requiredFields) } : {}),
     },
     deps.clock.now(),
-  )
+  ))
   return toTicketType(row)
 }
 

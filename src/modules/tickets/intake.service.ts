@@ -1,10 +1,12 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { writeCtes } from '../../db/crud.ts'
 import { equipment, queues, sites, ticketMessages, tickets, ticketStates, ticketTypes } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import type { Priority } from '../../db/schema/ticket-config.ts'
 import type { TicketDescriptionDoc } from '../../db/schema/tickets.ts'
 import type { Deps } from '../../deps.ts'
+import { configCache } from '../../lib/config-cache.ts'
 import { AppError, type FieldError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { missingDescriptionFields } from '../../lib/ticket-description.ts'
@@ -74,8 +76,10 @@ export const SEARCH_TEXT_MAX = 100_000
  * priority normal; the state is the default state (category new).
  */
 export async function intakeTicket(deps: Deps, tx: Db | undefined, input: IntakeInput): Promise<TicketRow> {
-  if (!tx) return deps.db.transaction((t) => intakeTicket(deps, t, input))
-  const db = tx
+  // Without files the writes are one statement, atomic on its own: no BEGIN/COMMIT round trips.
+  // Files are written by the blob store in statements of their own, so those need the transaction.
+  if (!tx && input.attachments?.length) return deps.db.transaction((t) => intakeTicket(deps, t, input))
+  const db = tx ?? deps.db
   const at = input.at
   const req = 'contactId' in input.requester ? { contactId: input.requester.contactId } : { email: input.requester.email }
   const gate = await checkIntake(db, { ...req, channel: input.channel, at })
@@ -100,15 +104,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   }
   const organizationId = contact.organizationId
 
-  // The queue and the default state in one round trip (the state is unique among states).
-  const [found] = await db
-    .select({ queue: queues, state: ticketStates })
-    .from(queues)
-    .leftJoin(ticketStates, eq(ticketStates.isDefault, true))
-    .where(eq(queues.id, input.queueId))
-    .limit(1)
-  const queue = found?.queue
-  const type = input.ticketTypeId ? (await db.select().from(ticketTypes).where(eq(ticketTypes.id, input.ticketTypeId)))[0] : undefined
+  const { queue, type, state } = await intakeConfig(deps.db, db, input.queueId, input.ticketTypeId)
   const errors: FieldError[] = []
   if (!queue?.active) errors.push(refField('queueId', queue ? 'the queue is deactivated' : 'no such queue'))
   if (input.ticketTypeId && !type?.active) errors.push(refField('ticketTypeId', type ? 'the ticket type is deactivated' : 'no such ticket type'))
@@ -125,8 +121,6 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
       })
     }
   }
-
-  const state = found?.state
   if (!state) throw new AppError('CONFLICT', 'no default ticket state is configured; create a state of category new first')
 
   const priority = input.priority ?? 'normal'
@@ -145,13 +139,40 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const bodyText = firstMessageText(description, bodyHtml ?? undefined, input.subject)
   const searchText = `${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX)
 
-  // Ids are made here so the clocks, the ticket's SLA columns, the first message and the
-  // events can be written without reading anything back: the ticket in one statement, the
-  // rest in a second (data-modifying CTEs), whatever the number of events.
+  // Ids are made here so the clocks, the ticket's SLA columns, the first message, the events and
+  // the outbox row can be written without reading anything back: all of it is one statement, the
+  // ticket insert with the other writes as data-modifying CTEs (foreign keys are checked at the
+  // end of the statement, when the ticket exists).
   const ticketId = newId()
   const messageId = newId()
   const clocks = planClockChange(ticketId, [], { kind: 'created', category: state.category }, null, applied, priority, at)
+  const events: EventInput[] = [{ type: 'ticket.created', new: { queueId: input.queueId, priority, contractId, state: state.key } }]
+  if (!gate.ok) {
+    events.push({ type: 'intake.gate_overridden', field: 'contractId', old: { reason: gate.reason, detail: gate.detail }, new: null, reason: input.gateOverride!.reason })
+  }
+  events.push({ type: 'message.added', new: { messageId, visibility: 'public', attachments: files.length } })
+  if (applied) events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: null, new: { policyId: applied.policy.id, name: applied.policy.name } })
+  events.push(...clocks.events)
+  const writes = [
+    db.insert(ticketMessages).values({
+      id: messageId,
+      ticketId,
+      visibility: 'public',
+      authorKind: 'contact',
+      authorContactId: contact.id,
+      createdBy: actorKey(input.createdBy),
+      channel: input.channel,
+      bodyText,
+      bodyHtml,
+      mailMessageId: input.mailMessageId ?? null,
+      createdAt: at,
+    }),
+    ...(clocks.rows.length ? [clockUpsert(db, clocks.rows)] : []),
+    eventsInsert(db, events.map((e) => ({ ...e, ticketId })), input.createdBy, input.channel, at),
+    outboxInsert(db, [{ kind: 'notification', payload: { event: 'ticket.created', ticketId }, dedupeKey: `ticket.created:${ticketId}`, subject: `ticket:${ticketId}` }], at),
+  ]
   const [ticket] = await db
+    .with(...writeCtes(db, writes))
     .insert(tickets)
     .values({
       id: ticketId,
@@ -180,37 +201,32 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
       updatedAt: at,
     })
     .returning()
-  const t = ticket!
+  await storeFiles(db, blobStoreFor(deps.config), ticketId, messageId, files, at)
+  return ticket!
+}
 
-  const events: EventInput[] = [{ type: 'ticket.created', new: { number: t.number, queueId: t.queueId, priority, contractId, state: state.key } }]
-  if (!gate.ok) {
-    events.push({ type: 'intake.gate_overridden', field: 'contractId', old: { reason: gate.reason, detail: gate.detail }, new: null, reason: input.gateOverride!.reason })
-  }
-  events.push({ type: 'message.added', new: { messageId, visibility: 'public', attachments: files.length } })
-  if (applied) events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: null, new: { policyId: applied.policy.id, name: applied.policy.name } })
-  events.push(...clocks.events)
-  const message = db.insert(ticketMessages).values({
-    id: messageId,
-    ticketId: t.id,
-    visibility: 'public',
-    authorKind: 'contact',
-    authorContactId: contact.id,
-    createdBy: actorKey(input.createdBy),
-    channel: input.channel,
-    bodyText,
-    bodyHtml,
-    mailMessageId: input.mailMessageId ?? null,
-    createdAt: at,
-  })
-  const writes = [message, ...(clocks.rows.length ? [clockUpsert(db, clocks.rows)] : []), eventsInsert(db, events.map((e) => ({ ...e, ticketId: t.id })), input.createdBy, input.channel, at)]
-  const outboxRow = outboxInsert(db, [{ kind: 'notification', payload: { event: 'ticket.created', ticketId: t.id, number: t.number }, dedupeKey: `ticket.created:${t.id}`, subject: `ticket:${t.id}` }], at)
-  await db.execute(sql`with ${sql.join(
-    // An embedded query builder comes in parentheses: `w0 as (insert …)`.
-    writes.map((w, i) => sql`${sql.raw(`w${i}`)} as ${w}`),
-    sql`, `,
-  )} ${outboxRow.getSQL()}`)
-  await storeFiles(db, blobStoreFor(deps.config), t.id, messageId, files, at)
-  return t
+/**
+ * Queues, ticket types and the default state: read by every intake, changed rarely, so kept
+ * per process (src/lib/config-cache.ts). An id the cached copy does not know (a queue made on
+ * another instance a second ago) and a missing default state are read afresh, so the cache can
+ * only be late about changes to rows it holds, never refuse a request wrongly.
+ */
+export const INTAKE_CONFIG_CACHE_MS = 5_000
+interface IntakeConfig {
+  queues: Map<string, typeof queues.$inferSelect>
+  types: Map<string, typeof ticketTypes.$inferSelect>
+  defaultState: typeof ticketStates.$inferSelect | undefined
+}
+async function readIntakeConfig(db: Db): Promise<IntakeConfig> {
+  const [qs, ts, [defaultState]] = [await db.select().from(queues), await db.select().from(ticketTypes), await db.select().from(ticketStates).where(eq(ticketStates.isDefault, true)).limit(1)]
+  return { queues: new Map(qs.map((q) => [q.id, q])), types: new Map(ts.map((t) => [t.id, t])), defaultState }
+}
+const cachedIntakeConfig = configCache(INTAKE_CONFIG_CACHE_MS, readIntakeConfig)
+
+async function intakeConfig(cacheKey: object, db: Db, queueId: string, typeId: string | undefined) {
+  let config = await cachedIntakeConfig(cacheKey, db)
+  if (!config.queues.has(queueId) || (typeId && !config.types.has(typeId)) || !config.defaultState) config = await readIntakeConfig(db)
+  return { queue: config.queues.get(queueId), type: typeId ? config.types.get(typeId) : undefined, state: config.defaultState }
 }
 
 /** The site and equipment, when given, must belong to the requester's organization. */

@@ -2,6 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { businessCalendars, slaPolicies, ticketSlaClocks } from '../../db/schema/index.ts'
 import type { StateCategory } from '../../db/schema/ticket-config.ts'
+import { configCache } from '../../lib/config-cache.ts'
 import type { BusinessCalendar } from '../../lib/business-time/index.ts'
 import {
   CLOCK_KINDS,
@@ -21,7 +22,6 @@ import {
 } from '../../lib/sla-clock.ts'
 import { selectPolicy, type TicketFacts, type TrailEntry } from '../../lib/sla-selection.ts'
 import { compiledCalendar } from '../calendars/calendars.service.ts'
-import { policyGeneration } from '../sla-policies/policy-generation.ts'
 import { findActiveSlaPolicies, type SlaPolicyRow } from '../sla-policies/sla-policies.repo.ts'
 import type { EventInput } from './events.ts'
 
@@ -42,13 +42,11 @@ async function calendarOf(db: Db, policy: SlaPolicyRow): Promise<BusinessCalenda
 
 /**
  * The active policies with their compiled calendars, read in two queries and kept per database
- * handle for SLA_CACHE_MS: every ticket create and every SLA-relevant change needs them, and
- * they change rarely. Writes through this instance (policies, calendars) bump
- * `policyGeneration()`, so only another instance's edits can be that many seconds late.
- * Compiled calendars are cached per (id, version) by the calendars module.
+ * handle for SLA_CACHE_MS (src/lib/config-cache.ts): every ticket create and every SLA-relevant
+ * change needs them, and they change rarely. Compiled calendars are cached per (id, version) by
+ * the calendars module.
  */
 export const SLA_CACHE_MS = 5_000
-const activeCache = new WeakMap<object, { at: number; generation: number; value: Promise<AppliedPolicy[]> }>()
 
 async function readActive(db: Db): Promise<AppliedPolicy[]> {
   const policies = await findActiveSlaPolicies(db)
@@ -59,15 +57,7 @@ async function readActive(db: Db): Promise<AppliedPolicy[]> {
 }
 
 /** `cacheKey` is the application's database handle (`deps.db`); `db` may be a transaction on it. */
-export function activePolicies(cacheKey: object, db: Db): Promise<AppliedPolicy[]> {
-  const hit = activeCache.get(cacheKey)
-  const now = performance.now()
-  if (hit && hit.generation === policyGeneration() && now - hit.at < SLA_CACHE_MS) return hit.value
-  const value = readActive(db)
-  activeCache.set(cacheKey, { at: now, generation: policyGeneration(), value })
-  value.catch(() => activeCache.delete(cacheKey))
-  return value
-}
+export const activePolicies: (cacheKey: object, db: Db) => Promise<AppliedPolicy[]> = configCache(SLA_CACHE_MS, readActive)
 
 /**
  * The policy a ticket with these facts gets, and why. A contract's own SLA policy

@@ -1,0 +1,43 @@
+import { eq } from 'drizzle-orm'
+import t from 'tap'
+import { queues } from '../../../src/db/schema/index.ts'
+import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
+import { makeDesk } from '../../helpers/desk.ts'
+
+/**
+ * Intake reads queues, ticket types and the default state from a per-process cache: writes
+ * through the API must take effect at once, and rows the cache has never seen must be found.
+ */
+t.test('the intake configuration cache', async (t) => {
+  const clock = fixedClock('2026-01-19T10:00:00+02:00')
+  const ctx = await buildTestApp(t, { clock, config: { ACCESS_TOKEN_TTL_SECONDS: 86_400 } })
+  const desk = await makeDesk(ctx, clock)
+  const admin = await ctx.adminToken()
+  const create = (queueId: string) =>
+    ctx.as(admin, { method: 'POST', url: '/v1/tickets', payload: { requesterId: desk.requester.id, queueId, subject: 'Payroll export fails', description: { text: 'It fails.' } } })
+
+  t.equal((await create(desk.queue.id)).statusCode, 201, 'a first create fills the cache')
+
+  const now = clock.now()
+  const [behind] = await ctx.deps.db.insert(queues).values({ name: 'Made behind the API', createdAt: now, updatedAt: now }).returning()
+  const res = await create(behind!.id)
+  t.equal(res.statusCode, 201, 'a queue the cached copy does not know is read afresh, not refused')
+  t.equal(res.json().queueId, behind!.id)
+
+  const off = await ctx.as(admin, { method: 'DELETE', url: `/v1/queues/${desk.queue.id}` })
+  t.ok(off.statusCode < 300, `the queue is deactivated through the API (${off.statusCode})`)
+  const refused = await create(desk.queue.id)
+  t.equal(refused.statusCode, 422, 'a deactivation through this instance applies to the very next create')
+  t.match(refused.json(), { errors: [{ field: 'queueId', message: 'the queue is deactivated' }] })
+
+  await ctx.deps.db.update(queues).set({ active: true }).where(eq(queues.id, desk.queue.id))
+  const type = await ctx.as(admin, { method: 'POST', url: '/v1/ticket-types', payload: { name: 'Licence re-issue', requiredFields: ['steps'] } })
+  t.equal(type.statusCode, 201)
+  const needsSteps = await ctx.as(admin, {
+    method: 'POST',
+    url: '/v1/tickets',
+    payload: { requesterId: desk.requester.id, queueId: behind!.id, ticketTypeId: type.json().id, subject: 'Licence', description: { text: 'Please re-issue.' } },
+  })
+  t.equal(needsSteps.statusCode, 422, 'a type created a moment ago is known, with its required fields')
+  t.match(needsSteps.json(), { errors: [{ field: 'description.steps' }] })
+})
