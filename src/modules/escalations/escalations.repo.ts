@@ -88,7 +88,8 @@ export async function candidates(db: Db, rule: RuleRow, now: Date) {
 /**
  * The running clocks of a kind that may have reached `percent` % of their target by `now`, bounded by
  * `ticket_sla_clocks_percent_idx`: X % is reached no earlier than `virtual_start_at` plus X % of the
- * target, a bound that differs per target, so the distinct targets are walked through the index
+ * target (with more than X % consumed the bound lies before `running_since`, so it never drops a clock
+ * the exact condition keeps), a bound that differs per target, so the distinct targets are walked through the index
  * (a recursive CTE: PostgreSQL has no skip scan) and each gets its own range. `offset 0` keeps the
  * planner from flattening the ranges into one hash join over every running clock, and `= any(array(…))`
  * makes the result an array computed first, so the clocks are then fetched by primary key.
