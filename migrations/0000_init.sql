@@ -441,6 +441,7 @@ CREATE TABLE "ticket_sla_clocks" (
 	"warn_seconds" integer,
 	"consumed_seconds" integer DEFAULT 0 NOT NULL,
 	"running_since" timestamp with time zone,
+	"virtual_start_at" timestamp with time zone,
 	"due_at" timestamp with time zone,
 	"warn_at" timestamp with time zone,
 	"met_at" timestamp with time zone,
@@ -702,6 +703,8 @@ CREATE INDEX "ticket_events_ticket_idx" ON "ticket_events" USING btree ("ticket_
 CREATE INDEX "ticket_messages_ticket_idx" ON "ticket_messages" USING btree ("ticket_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "ticket_messages_mail_message_id_key" ON "ticket_messages" USING btree ("mail_message_id");--> statement-breakpoint
 CREATE INDEX "ticket_sla_clocks_due_idx" ON "ticket_sla_clocks" USING btree ("due_at") WHERE "ticket_sla_clocks"."status" = 'running';--> statement-breakpoint
+CREATE INDEX "ticket_sla_clocks_warn_idx" ON "ticket_sla_clocks" USING btree ("kind","warn_at") WHERE "ticket_sla_clocks"."status" = 'running';--> statement-breakpoint
+CREATE INDEX "ticket_sla_clocks_percent_idx" ON "ticket_sla_clocks" USING btree ("kind","target_seconds","virtual_start_at") WHERE "ticket_sla_clocks"."status" = 'running';--> statement-breakpoint
 CREATE UNIQUE INDEX "tickets_number_key" ON "tickets" USING btree ("number");--> statement-breakpoint
 CREATE INDEX "tickets_org_state_updated_idx" ON "tickets" USING btree ("organization_id","state_category","updated_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "tickets_team_next_due_idx" ON "tickets" USING btree ("team_id","next_due_at","id") WHERE "tickets"."state_category" in ('new', 'open', 'pending');--> statement-breakpoint
@@ -713,6 +716,7 @@ CREATE INDEX "tickets_requester_idx" ON "tickets" USING btree ("requester_id","i
 CREATE INDEX "tickets_contract_idx" ON "tickets" USING btree ("contract_id","id");--> statement-breakpoint
 CREATE INDEX "tickets_queue_idx" ON "tickets" USING btree ("queue_id","id");--> statement-breakpoint
 CREATE INDEX "tickets_merged_into_idx" ON "tickets" USING btree ("merged_into_id") WHERE "tickets"."merged_into_id" is not null;--> statement-breakpoint
+CREATE INDEX "tickets_unassigned_idx" ON "tickets" USING btree ("created_at") WHERE "tickets"."state_category" in ('new', 'open', 'pending') and "tickets"."assignee_id" is null and "tickets"."merged_into_id" is null;--> statement-breakpoint
 CREATE INDEX "tickets_updated_idx" ON "tickets" USING btree ("updated_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE UNIQUE INDEX "escalation_rules_name_key" ON "escalation_rules" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "escalation_rules_active_level_idx" ON "escalation_rules" USING btree ("level") WHERE "escalation_rules"."active";--> statement-breakpoint

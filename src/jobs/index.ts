@@ -32,19 +32,19 @@ export const JOBS: readonly Job[] = [
    */
   { name: 'escalations', cron: '* * * * *', timeoutSeconds: 50, run: runEscalations },
   /**
-   * Every minute. Creates a ticket per due occurrence of each active recurring-ticket template
-   * (oldest 50 per template and run under catch-up 'each', the latest only under 'latest'). A
-   * second run is harmless: each (template, occurrence) is claimed in `recurring_ticket_runs`
-   * (unique key) in the transaction that creates its ticket and moves `lastProcessedAt`. Off:
-   * SCHEDULER_DISABLED_JOBS=recurring-tickets (occurrences then wait and follow the catch-up policy).
-   */
-  /**
    * Every minute. Alerts the queue's team and the managers about tickets nobody has taken within the
    * queue's `unassignedAlertMinutes`, repeated every `unassignedRepeatMinutes` until assigned. A second
    * run is harmless: each (ticket, alert n) is claimed once in `unassigned_alerts` (unique key) under
    * the ticket's row lock. Off: SCHEDULER_DISABLED_JOBS=unassigned-alerts, or clear the queue's setting.
    */
   { name: 'unassigned-alerts', cron: '* * * * *', timeoutSeconds: 50, run: runUnassignedAlerts },
+  /**
+   * Every minute. Creates a ticket per due occurrence of each active recurring-ticket template
+   * (oldest 50 per template and run under catch-up 'each', the latest only under 'latest'). A
+   * second run is harmless: each (template, occurrence) is claimed in `recurring_ticket_runs`
+   * (unique key) in the transaction that creates its ticket and moves `lastProcessedAt`. Off:
+   * SCHEDULER_DISABLED_JOBS=recurring-tickets (occurrences then wait and follow the catch-up policy).
+   */
   { name: 'recurring-tickets', cron: '* * * * *', timeoutSeconds: 50, run: runRecurringTickets },
   /**
    * Hourly at :47. Closes resolved tickets after the queue's `autoCloseResolvedAfterDays` without a

@@ -57,6 +57,20 @@ t.test('auto-close', async (t) => {
     t.same(await desk.notifications(replied.id, 'ticket.auto_closed'), [])
   })
 
+  t.test('a queue that does not reopen on customer replies: the reply still stops the auto-close', async (t) => {
+    const keep = await makeDesk(ctx, clock, { queue: { autoCloseResolvedAfterDays: 3, reopenOnCustomerReply: false } })
+    const at = new Date('2026-02-16T10:00:00Z')
+    const replied = await resolved(at, keep)
+    const quiet = await resolved(at, keep)
+    clock.set(after(at, DAY))
+    await addMessage(deps, { kind: 'contact', id: keep.requester.id, organizationId: keep.org.id, name: 'Requester' }, replied.id, { visibility: 'public', bodyText: 'Thanks, but one question' })
+    t.equal((await state(replied.id)).key, 'resolved', 'the reply left it resolved')
+    await runAutoClose(deps, after(at, 30 * DAY))
+    t.equal((await state(replied.id)).key, 'resolved', 'a customer message since the resolution: not auto-closed')
+    t.same(await keep.notifications(replied.id, 'ticket.auto_closed'), [])
+    t.equal((await state(quiet.id)).key, 'closed', 'its quiet twin in the same queue is closed')
+  })
+
   t.test('reopened and resolved again: the days count from the new resolution', async (t) => {
     const at = new Date('2026-03-02T10:00:00Z')
     const tk = await resolved(at)

@@ -139,4 +139,20 @@ t.test('escalations', async (t) => {
     t.same(owners, [desk.ana.id, desk.boris.id].sort(), 'a tie is broken by id; then the load evens out')
     await ctx.as(admin, { method: 'DELETE', url: `/v1/escalation-rules/${rule.id}` })
   })
+
+  t.test('75 % after a pause counts the time consumed before it', async (t) => {
+    const rule = await ok(await createRule({ name: 'At 75 % after a pause', trigger: 'sla.warning', clock: 'first_response', percentElapsed: 75, conditions: only, actions: [{ type: 'notify', owner: true }] }), 201)
+    const levelsOf = async (ticketId: string) => (await deps.db.select().from(escalations).where(eq(escalations.ticketId, ticketId))).map((e) => e.level)
+    const tk = await desk.ticket(sofia('2026-02-11T10:00'))
+    await desk.patch(tk.id, sofia('2026-02-11T10:20'), { state: 'pending' })
+    await desk.patch(tk.id, sofia('2026-02-11T11:00'), { state: 'open' })
+    // First response is one business hour; 20 minutes were consumed before the pause, so 75 % (45 minutes)
+    // is reached at 11:25, not 11:45: the indexed bound must start from running_since minus consumed.
+    await runEscalations(deps, sofia('2026-02-11T11:24'))
+    t.same(await levelsOf(tk.id), [], 'one minute early: nothing')
+    await runEscalations(deps, sofia('2026-02-11T11:25'))
+    t.same(await levelsOf(tk.id), [1])
+    t.match(await desk.notifications(tk.id, 'escalation.'), [{ event: 'escalation.fired', level: 1, triggerAt: sofia('2026-02-11T11:25').toISOString() }])
+    await ctx.as(admin, { method: 'DELETE', url: `/v1/escalation-rules/${rule.id}` })
+  })
 })

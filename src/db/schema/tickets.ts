@@ -131,6 +131,10 @@ export const tickets = pgTable(
     index('tickets_merged_into_idx')
       .on(t.mergedIntoId)
       .where(sql`${t.mergedIntoId} is not null`),
+    // Unassigned-ticket alerts and `unassigned` escalation rules: open tickets nobody has taken, oldest first.
+    index('tickets_unassigned_idx')
+      .on(t.createdAt)
+      .where(sql`${t.stateCategory} in (${sqlList(OPEN_CATEGORIES)}) and ${t.assigneeId} is null and ${t.mergedIntoId} is null`),
     // The default list order (newest first) across everything an agent sees.
     index('tickets_updated_idx').on(t.updatedAt.desc(), t.id.desc()),
     check('tickets_channel_check', sql`${t.channel} in (${sqlList(CHANNELS)})`),
@@ -263,6 +267,13 @@ export const ticketSlaClocks = pgTable(
     warnSeconds: integer(),
     consumedSeconds: integer().notNull().default(0),
     runningSince: timestamp({ withTimezone: true }),
+    /**
+     * While running: `runningSince` minus `consumedSeconds`, the instant the clock would have started
+     * had it run without pause on the wall clock. Business time never runs faster than the wall
+     * clock, so X % of the target is reached no earlier than this plus X % of `targetSeconds`: the
+     * indexed bound of percentage escalation rules. Null when not running.
+     */
+    virtualStartAt: timestamp({ withTimezone: true }),
     dueAt: timestamp({ withTimezone: true }),
     warnAt: timestamp({ withTimezone: true }),
     metAt: timestamp({ withTimezone: true }),
@@ -277,6 +288,14 @@ export const ticketSlaClocks = pgTable(
     // ?breached= filter and the scheduler: running clocks by due instant.
     index('ticket_sla_clocks_due_idx')
       .on(t.dueAt)
+      .where(sql`${t.status} = 'running'`),
+    // Escalation rules on a clock's warning instant.
+    index('ticket_sla_clocks_warn_idx')
+      .on(t.kind, t.warnAt)
+      .where(sql`${t.status} = 'running'`),
+    // Escalation rules at X % of a clock's target: one range per distinct target (few: they come from policies).
+    index('ticket_sla_clocks_percent_idx')
+      .on(t.kind, t.targetSeconds, t.virtualStartAt)
       .where(sql`${t.status} = 'running'`),
     check('ticket_sla_clocks_kind_check', sql`${t.kind} in ('first_response', 'next_response', 'resolution')`),
     check('ticket_sla_clocks_status_check', sql`${t.status} in ('running', 'paused', 'met', 'stopped')`),

@@ -23,6 +23,28 @@ type ClockRow = typeof ticketSlaClocks.$inferSelect
 const iso = (d: Date | null) => (d === null ? null : d.toISOString())
 
 /**
+ * The idle tick's one question, as a named prepared statement per database handle: planning it
+ * (the tickets table has a dozen indexes, several partial) takes about 1 ms, running it through
+ * the partial index about 0.03 ms, and most ticks ask nothing else.
+ */
+const probes = new WeakMap<Db, ReturnType<typeof prepareProbe>>()
+const prepareProbe = (db: Db) =>
+  db
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(isNotNull(tickets.nextSlaEventAt), lte(tickets.nextSlaEventAt, sql.placeholder('now'))))
+    .limit(1)
+    .prepare('sla_scan_due_probe')
+async function anyDue(db: Db, now: Date): Promise<boolean> {
+  let probe = probes.get(db)
+  if (!probe) {
+    probe = prepareProbe(db)
+    probes.set(db, probe)
+  }
+  return (await probe.execute({ now: now.toISOString() })).length > 0
+}
+
+/**
  * Records the SLA warnings and breaches due by `now`. Tickets are found through the partial index
  * on `next_sla_event_at` (never a scan of open tickets) and taken in batches with
  * `FOR UPDATE SKIP LOCKED`, so two scanners (or a scanner and a ticket PATCH, which locks the
@@ -39,7 +61,7 @@ export async function scanSla(deps: Deps, now: Date, batchSize = SLA_SCAN_BATCH)
   const summary: SlaScanSummary = { tickets: 0, warnings: 0, breaches: 0, notifications: 0 }
   const due = and(isNotNull(tickets.nextSlaEventAt), lte(tickets.nextSlaEventAt, now))
   // Most ticks find nothing: one index probe, without the round trips of a transaction.
-  if (!(await deps.db.select({ id: tickets.id }).from(tickets).where(due).limit(1)).length) return summary
+  if (!(await anyDue(deps.db, now))) return summary
   const seen = new Set<string>()
   for (;;) {
     const more = await deps.db.transaction(async (tx) => {

@@ -38,7 +38,8 @@ export async function runUnassignedAlerts(deps: Deps, now: Date, batchSize = UNA
         isNull(tickets.assigneeId),
         isNull(tickets.mergedIntoId),
         isNotNull(queues.unassignedAlertMinutes),
-        sql`${slot} >= 1`,
+        // Equivalent to slot >= 1, but a range on tickets_unassigned_idx (per queue: the queues are few).
+        sql`${tickets.createdAt} <= ${now.toISOString()}::timestamptz - make_interval(mins => ${queues.unassignedAlertMinutes})`,
         sql`not exists (select 1 from ${unassignedAlerts} where ${unassignedAlerts.ticketId} = ${tickets.id} and ${unassignedAlerts.alert} = ${slot})`,
       ),
     )

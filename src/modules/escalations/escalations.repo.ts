@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts'
 import { getById, listById, updateVersioned } from '../../db/crud.ts'
 import { agents, contracts, escalationRules, escalations, teamMembers, ticketSlaClocks, tickets } from '../../db/schema/index.ts'
 import { OPEN_CATEGORIES } from '../../db/schema/tickets.ts'
+import type { ClockKind } from '../../lib/sla-clock.ts'
 import type { ListEscalationRulesQuery, ListEscalationsQuery } from './escalations.schemas.ts'
 
 export type RuleRow = typeof escalationRules.$inferSelect
@@ -59,7 +60,7 @@ export async function candidates(db: Db, rule: RuleRow, now: Date) {
     let reached: SQL | undefined
     if (rule.trigger === 'sla.breached') reached = lte(c.dueAt, minutesAgo(rule.minutesAfterBreach ?? 0))
     else if (rule.percentElapsed === null) reached = lte(c.warnAt, now)
-    else reached = sql`${c.runningSince} + make_interval(secs => greatest(0, ${c.targetSeconds} * ${rule.percentElapsed} / 100 - ${c.consumedSeconds})) <= ${now.toISOString()}::timestamptz`
+    else reached = and(percentReached(rule.clock!, rule.percentElapsed, now), sql`${c.runningSince} + make_interval(secs => greatest(0, ${c.targetSeconds} * ${rule.percentElapsed} / 100 - ${c.consumedSeconds})) <= ${now.toISOString()}::timestamptz`)
     return db
       .select({ ...ticketColumns, clock: ticketSlaClocks })
       .from(tickets)
@@ -82,6 +83,34 @@ export async function candidates(db: Db, rule: RuleRow, now: Date) {
     ),
   )
   return (await rows).map((r) => ({ ...r, clock: null as typeof ticketSlaClocks.$inferSelect | null }))
+}
+
+/**
+ * The running clocks of a kind that may have reached `percent` % of their target by `now`, bounded by
+ * `ticket_sla_clocks_percent_idx`: X % is reached no earlier than `virtual_start_at` plus X % of the
+ * target (with more than X % consumed the bound lies before `running_since`, so it never drops a clock
+ * the exact condition keeps), a bound that differs per target, so the distinct targets are walked through the index
+ * (a recursive CTE: PostgreSQL has no skip scan) and each gets its own range. `offset 0` keeps the
+ * planner from flattening the ranges into one hash join over every running clock, and `= any(array(…))`
+ * makes the result an array computed first, so the clocks are then fetched by primary key.
+ */
+function percentReached(kind: ClockKind, percent: number, now: Date): SQL {
+  const c = ticketSlaClocks
+  const running = sql`${c.kind} = ${kind} and ${c.status} = 'running'`
+  return sql`${c.ticketId} = any(array(
+    with recursive targets(seconds) as (
+      (select ${c.targetSeconds} from ${c} where ${running} order by ${c.targetSeconds} limit 1)
+      union all
+      select (select ${c.targetSeconds} from ${c} where ${running} and ${c.targetSeconds} > targets.seconds order by ${c.targetSeconds} limit 1)
+        from targets where targets.seconds is not null
+    )
+    select r.ticket_id from targets cross join lateral (
+      select ${c.ticketId} from ${c}
+       where ${running} and ${c.targetSeconds} = targets.seconds
+         and ${c.virtualStartAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => targets.seconds * ${percent}::int / 100)
+      offset 0
+    ) r
+  ))`
 }
 
 /** An active agent of the team with the skill and the fewest open tickets (then the smallest id). */
