@@ -1,6 +1,8 @@
 import { hostname } from 'node:os'
 import type { Deps } from '../../deps.ts'
 import type { Db } from '../../db/client.ts'
+import type { outbox } from '../../db/schema/index.ts'
+import { newId } from '../../lib/ids.ts'
 import * as repo from './outbox.repo.ts'
 
 /**
@@ -23,16 +25,14 @@ export interface Enqueue {
 /** Writes deliveries with the caller's handle: pass the transaction of the change that causes them. */
 export async function enqueue(db: Db, items: Enqueue[], now: Date): Promise<number> {
   if (!items.length) return 0
-  const rows = await outboxInsert(db, items, now)
+  const rows = await outboxInsert(db, outboxRows(items, now))
   return rows.length
 }
 
-/** The insert of `items` (at least one), unexecuted, so it can join the causing change's writes in one statement. */
-export const outboxInsert = (db: Db, items: Enqueue[], now: Date) =>
-  repo.insertOutbox(
-    db,
-    items.map((i) => ({ ...i, createdAt: now, availableAt: now })),
-  )
+export const outboxRows = (items: Enqueue[], now: Date): Array<typeof outbox.$inferInsert> => items.map((i) => ({ id: newId(), ...i, createdAt: now, availableAt: now }))
+
+/** The insert of outbox rows (at least one), unexecuted, so it can join the causing change's writes in one statement. */
+export const outboxInsert = (db: Db, rows: Array<typeof outbox.$inferInsert>) => repo.insertOutbox(db, rows)
 
 /** 30 s, 1 min, 2 min … capped at 6 h: a relay that is down for a day is retried a dozen times, not thousands. */
 export function backoffSeconds(attempt: number): number {

@@ -2,6 +2,7 @@ import { and, asc, eq, like } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { ticketEvents } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
+import { newId } from '../../lib/ids.ts'
 import type { Principal } from '../../lib/principal.ts'
 
 /** Who caused a change: a principal, or the system itself (mail intake, the scheduler, merges). */
@@ -35,25 +36,27 @@ export const recordEvents = (db: Db, ticketId: string, actor: Actor, channel: Ch
 /** Events of several tickets in one insert (the scheduler's batches). */
 export async function recordTicketEvents(db: Db, events: Array<EventInput & { ticketId: string }>, actor: Actor, channel: Channel | null, now: Date): Promise<void> {
   if (!events.length) return
-  await eventsInsert(db, events, actor, channel, now)
+  await eventsInsert(db, eventRows(events, actor, channel, now))
 }
 
-/** The insert of `events` (at least one), unexecuted, so it can join other writes in one statement. */
-export const eventsInsert = (db: Db, events: Array<EventInput & { ticketId: string }>, actor: Actor, channel: Channel | null, now: Date) =>
-  db.insert(ticketEvents).values(
-    events.map((e) => ({
-      ticketId: e.ticketId,
-      type: e.type,
-      field: e.field ?? null,
-      old: e.old === undefined ? null : e.old,
-      new: e.new === undefined ? null : e.new,
-      actor: actorKey(actor),
-      actorKind: actor.kind,
-      channel,
-      reason: e.reason ?? null,
-      createdAt: now,
-    })),
-  )
+export const eventRows = (events: Array<EventInput & { ticketId: string }>, actor: Actor, channel: Channel | null, now: Date): Array<typeof ticketEvents.$inferInsert> =>
+  events.map((e) => ({
+    // Given here, not left to the column's default function: a prepared insert would bake that in once.
+    id: newId(),
+    ticketId: e.ticketId,
+    type: e.type,
+    field: e.field ?? null,
+    old: e.old === undefined ? null : e.old,
+    new: e.new === undefined ? null : e.new,
+    actor: actorKey(actor),
+    actorKind: actor.kind,
+    channel,
+    reason: e.reason ?? null,
+    createdAt: now,
+  }))
+
+/** The insert of event rows (at least one), unexecuted, so it can join other writes in one statement. */
+export const eventsInsert = (db: Db, rows: Array<typeof ticketEvents.$inferInsert>) => db.insert(ticketEvents).values(rows)
 
 /** SLA clock transitions of a ticket in order: the /sla timeline. */
 export const slaEvents = (db: Db, ticketId: string) =>

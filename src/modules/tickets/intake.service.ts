@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { writeCtes } from '../../db/crud.ts'
+import { Binder, preparedWrite } from '../../db/prepared.ts'
 import { equipment, queues, sites, ticketMessages, tickets, ticketStates, ticketTypes } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import type { Priority } from '../../db/schema/ticket-config.ts'
@@ -12,9 +13,9 @@ import { newId } from '../../lib/ids.ts'
 import { missingDescriptionFields } from '../../lib/ticket-description.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { checkIntake, type IntakeRefusal } from '../contracts/intake-gate.ts'
-import { outboxInsert } from '../outbox/outbox.service.ts'
+import { outboxInsert, outboxRows } from '../outbox/outbox.service.ts'
 import { type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
-import { type Actor, actorKey, type EventInput, eventsInsert } from './events.ts'
+import { type Actor, actorKey, type EventInput, eventRows, eventsInsert } from './events.ts'
 import { clockUpsert, planClockChange, selectFor } from './sla.service.ts'
 
 export type TicketRow = typeof tickets.$inferSelect
@@ -153,54 +154,64 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   events.push({ type: 'message.added', new: { messageId, visibility: 'public', attachments: files.length } })
   if (applied) events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: null, new: { policyId: applied.policy.id, name: applied.policy.name } })
   events.push(...clocks.events)
-  const writes = [
-    db.insert(ticketMessages).values({
-      id: messageId,
-      ticketId,
-      visibility: 'public',
-      authorKind: 'contact',
-      authorContactId: contact.id,
-      createdBy: actorKey(input.createdBy),
-      channel: input.channel,
-      bodyText,
-      bodyHtml,
-      mailMessageId: input.mailMessageId ?? null,
-      createdAt: at,
-    }),
-    ...(clocks.rows.length ? [clockUpsert(db, clocks.rows)] : []),
-    eventsInsert(db, events.map((e) => ({ ...e, ticketId })), input.createdBy, input.channel, at),
-    outboxInsert(db, [{ kind: 'notification', payload: { event: 'ticket.created', ticketId }, dedupeKey: `ticket.created:${ticketId}`, subject: `ticket:${ticketId}` }], at),
-  ]
-  const [ticket] = await db
-    .with(...writeCtes(db, writes))
-    .insert(tickets)
-    .values({
-      id: ticketId,
-      subject: input.subject.trim(),
-      description,
-      channel: input.channel,
-      requesterId: contact.id,
-      organizationId,
-      contractId,
-      siteId: input.siteId ?? null,
-      equipmentId: input.equipmentId ?? null,
-      queueId: input.queueId,
-      ticketTypeId: input.ticketTypeId ?? null,
-      priority,
-      stateId: state.id,
-      stateCategory: state.category,
-      teamId: queue!.defaultTeamId,
-      tags: input.tags ?? [],
-      billable: type ? type.billable : queue!.billableByDefault,
-      gateOverrideReason: contractId ? null : input.gateOverride!.reason,
-      createdBy: actorKey(input.createdBy),
-      lastCustomerMessageAt: at,
-      search: sql`to_tsvector('simple', ${searchText})`,
-      ...clocks.columns,
-      createdAt: at,
-      updatedAt: at,
-    })
-    .returning()
+  // Every value is a placeholder (Binder), so the statement is built once per shape and reused.
+  const b = new Binder()
+  const messageRow = b.row({
+    id: messageId,
+    ticketId,
+    visibility: 'public' as const,
+    authorKind: 'contact' as const,
+    authorContactId: contact.id,
+    createdBy: actorKey(input.createdBy),
+    channel: input.channel,
+    bodyText,
+    bodyHtml,
+    mailMessageId: input.mailMessageId ?? null,
+    createdAt: at,
+  })
+  const clockRows = b.rows(clocks.rows)
+  const eventRowsBound = b.rows(eventRows(events.map((e) => ({ ...e, ticketId })), input.createdBy, input.channel, at))
+  const outboxRowsBound = b.rows(outboxRows([{ kind: 'notification', payload: { event: 'ticket.created', ticketId }, dedupeKey: `ticket.created:${ticketId}`, subject: `ticket:${ticketId}` }], at))
+  const ticketRow = b.row({
+    id: ticketId,
+    subject: input.subject.trim(),
+    description,
+    channel: input.channel,
+    requesterId: contact.id,
+    organizationId,
+    contractId,
+    siteId: input.siteId ?? null,
+    equipmentId: input.equipmentId ?? null,
+    queueId: input.queueId,
+    ticketTypeId: input.ticketTypeId ?? null,
+    priority,
+    stateId: state.id,
+    stateCategory: state.category,
+    teamId: queue!.defaultTeamId,
+    tags: input.tags ?? [],
+    billable: type ? type.billable : queue!.billableByDefault,
+    gateOverrideReason: contractId ? null : input.gateOverride!.reason,
+    createdBy: actorKey(input.createdBy),
+    lastCustomerMessageAt: at,
+    ...clocks.columns,
+    createdAt: at,
+    updatedAt: at,
+  })
+  const search = b.value(searchText)
+  const [ticket] = await preparedWrite(deps.db, db, 'intake', b, (h) =>
+    h
+      .with(
+        ...writeCtes(h, [
+          h.insert(ticketMessages).values(messageRow),
+          ...(clockRows.length ? [clockUpsert(h, clockRows)] : []),
+          eventsInsert(h, eventRowsBound),
+          outboxInsert(h, outboxRowsBound),
+        ]),
+      )
+      .insert(tickets)
+      .values({ ...ticketRow, search: sql`to_tsvector('simple', ${search})` })
+      .returning(),
+  )
   await storeFiles(db, blobStoreFor(deps.config), ticketId, messageId, files, at)
   return ticket!
 }

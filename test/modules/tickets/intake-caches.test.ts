@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
-import { queues } from '../../../src/db/schema/index.ts'
+import { queues, sites, ticketEvents, ticketMessages } from '../../../src/db/schema/index.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
 import { makeDesk } from '../../helpers/desk.ts'
 
@@ -40,4 +40,30 @@ t.test('the intake configuration cache', async (t) => {
   })
   t.equal(needsSteps.statusCode, 422, 'a type created a moment ago is known, with its required fields')
   t.match(needsSteps.json(), { errors: [{ field: 'description.steps' }] })
+})
+
+/**
+ * The create statement is prepared once per shape (which columns hold null, how many events and
+ * clocks), with the values filled in per call: alternating shapes must each store their own values.
+ */
+t.test('creates of alternating shapes store their own values', async (t) => {
+  const clock = fixedClock('2026-01-19T10:00:00+02:00')
+  const ctx = await buildTestApp(t, { clock, config: { ACCESS_TOKEN_TTL_SECONDS: 86_400 } })
+  const desk = await makeDesk(ctx, clock)
+  const admin = await ctx.adminToken()
+  const now = clock.now()
+  const [site] = await ctx.deps.db.insert(sites).values({ organizationId: desk.org.id, name: 'Plovdiv plant', createdAt: now, updatedAt: now }).returning()
+  const create = (n: number, extra: Record<string, unknown>) =>
+    ctx.as(admin, { method: 'POST', url: '/v1/tickets', payload: { requesterId: desk.requester.id, queueId: desk.queue.id, subject: `Request ${n}`, description: { text: `Body ${n}` }, ...extra } })
+  const shapes = [{}, { siteId: site!.id, tags: ['payroll'] }, { priority: 'high' }, {}, { siteId: site!.id, priority: 'low', tags: ['a', 'b'] }]
+  for (const [n, extra] of shapes.entries()) {
+    const res = await create(n, extra)
+    t.equal(res.statusCode, 201, res.body)
+    const got = res.json()
+    t.match(got, { subject: `Request ${n}`, siteId: 'siteId' in extra ? site!.id : null, priority: (extra as { priority?: string }).priority ?? 'normal', tags: (extra as { tags?: string[] }).tags ?? [] })
+    const [message] = await ctx.deps.db.select().from(ticketMessages).where(eq(ticketMessages.ticketId, got.id))
+    t.equal(message?.bodyText, `Body ${n}`, `ticket ${n} has its own first message`)
+    const events = await ctx.deps.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, got.id))
+    t.ok(events.some((e) => e.type === 'ticket.created'), `ticket ${n} has its own events`)
+  }
 })
