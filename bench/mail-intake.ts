@@ -74,9 +74,10 @@ const big = (i: number, tag: string) =>
   ].join('\r\n')
 
 type Build = (i: number, tag: string) => string
+type Transporter = ReturnType<typeof nodemailer.createTransport>
 
 /** Sends messages first..first+count-1 with IN_FLIGHT workers; returns messages per second. */
-async function feed(transport: nodemailer.Transporter, first: number, count: number, build: Build, tag: string): Promise<number> {
+async function feed(transport: Transporter, first: number, count: number, build: Build, tag: string): Promise<number> {
   let next = first
   const end = first + count
   const started = performance.now()
@@ -99,7 +100,7 @@ const perConnection = (port: number) => nodemailer.createTransport({ ...base, po
 
 interface Scenario {
   name: string
-  transport: (port: number) => nodemailer.Transporter
+  transport: (port: number) => Transporter
   build: Build
   count: number
 }

@@ -36,6 +36,11 @@ export const findInbound = (db: Db, id: string, lock = false) => getById(db, inb
 export const updateInbound = async (db: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>) =>
   (await db.update(inboundMail).set(patch).where(eq(inboundMail.id, id)).returning())[0]!
 
+/** The intake decision, written before the commit; nothing is read back. */
+export async function setInboundOutcome(tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
+  await tx.update(inboundMail).set(patch).where(eq(inboundMail.id, id))
+}
+
 /** Counts one more message from `address` in the window and returns the count so far. */
 export async function countSenderMail(tx: Db, address: string, windowStart: Date): Promise<number> {
   const [r] = await tx

@@ -111,7 +111,7 @@ export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Pr
 
     const decided = msg.parsed ? await decide(intake, tx, msg, msg.parsed, id, blob.hash) : quarantine('unparseable')
     const held = decided.outcome === 'quarantined' || decided.outcome === 'throttled'
-    await repo.updateInbound(tx, id, {
+    await repo.setInboundOutcome(tx, id, {
       outcome: decided.outcome,
       reason: decided.reason ?? null,
       ticketId: decided.ticketId ?? null,
