@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { contactEmails, inboundMail, mailSenderCounters, queues } from '../../db/schema/index.ts'
+import { contactEmails, inboundMail, mailSenderCounters, queues, tickets } from '../../db/schema/index.ts'
 import { getById, listById } from '../../db/crud.ts'
 import type { Page } from '../../lib/pagination.ts'
 import type { InboundQueue } from './router.ts'
@@ -59,6 +59,15 @@ export async function markUndeliverable(tx: Db, addresses: string[], at: Date, r
     .where(inArray(contactEmails.email, addresses))
     .returning({ email: contactEmails.email })
   return rows.map((r) => r.email)
+}
+
+/** The ticket numbered `number`, or the ticket it was merged into (followed to the end); undefined when there is none. */
+export async function ticketByNumber(tx: Db, number: number): Promise<string | undefined> {
+  let [row] = await tx.select({ id: tickets.id, mergedIntoId: tickets.mergedIntoId }).from(tickets).where(eq(tickets.number, number))
+  for (let hops = 0; row?.mergedIntoId && hops < 10; hops++) {
+    ;[row] = await tx.select({ id: tickets.id, mergedIntoId: tickets.mergedIntoId }).from(tickets).where(eq(tickets.id, row.mergedIntoId))
+  }
+  return row?.id
 }
 
 export interface QuarantineFilter {
