@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import { queues } from '../../src/db/schema/index.ts'
 import { seedTicketStates } from '../../src/db/seed-defaults.ts'
@@ -133,7 +134,7 @@ export async function makeTicket(ctx: TestContext, token: string, queueId: strin
     await ctx.as(token, {
       method: 'POST',
       url: '/v1/contracts',
-      payload: { organizationId: org.id, number: unique('T'), startsOn: '2020-01-01', currency: 'EUR', hourlyRates: [{ rateMinor: 1 }], allowedChannels: ['email', 'api'], status: 'active' },
+      payload: { organizationId: org.id, number: `T-${randomUUID()}`, startsOn: '2020-01-01', currency: 'EUR', hourlyRates: [{ rateMinor: 1 }], allowedChannels: ['email', 'api', 'phone'], status: 'active' },
     }),
   )
   const ticket = await ok(await ctx.as(token, { method: 'POST', url: '/v1/tickets', payload: { queueId, requesterId: contact.id, subject: 'A ticket to point at', description: { text: 'x' } } }))
