@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 
@@ -6,6 +7,7 @@ import autocannon from 'autocannon'
 
 export interface ChildServer {
   info: Record<string, string | number>
+  pid: number
   stop(): Promise<void>
 }
 
@@ -29,6 +31,7 @@ export async function startChildServer(name: string, env: Record<string, string>
   })
   return {
     info,
+    pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve())
@@ -61,6 +64,13 @@ export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   return sorted[i]!
+}
+
+/** Resident set size of a process in MB, from /proc (the benchmarks run on Linux). */
+export function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (!kb) throw new Error(`no VmRSS for process ${pid}`)
+  return Number(kb[1]) / 1024
 }
 
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : String(n))

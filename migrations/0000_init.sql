@@ -651,6 +651,7 @@ ALTER TABLE "escalations" ADD CONSTRAINT "escalations_ticket_id_tickets_id_fk" F
 ALTER TABLE "escalations" ADD CONSTRAINT "escalations_decided_by_agents_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_queue_fkey" FOREIGN KEY ("queue_id") REFERENCES "public"."queues"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_raw_blob_fkey" FOREIGN KEY ("raw_blob_hash") REFERENCES "public"."blobs"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inbound_mail" ADD CONSTRAINT "inbound_mail_ticket_fkey" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recurring_ticket_runs" ADD CONSTRAINT "recurring_ticket_runs_template_id_recurring_tickets_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."recurring_tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recurring_ticket_runs" ADD CONSTRAINT "recurring_ticket_runs_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recurring_tickets" ADD CONSTRAINT "recurring_tickets_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -723,6 +724,8 @@ CREATE INDEX "escalation_rules_active_level_idx" ON "escalation_rules" USING btr
 CREATE UNIQUE INDEX "escalations_rule_ticket_trigger_key" ON "escalations" USING btree ("rule_id","ticket_id","trigger_at");--> statement-breakpoint
 CREATE INDEX "escalations_ticket_idx" ON "escalations" USING btree ("ticket_id","id");--> statement-breakpoint
 CREATE INDEX "escalations_proposed_idx" ON "escalations" USING btree ("id") WHERE "escalations"."status" = 'proposed';--> statement-breakpoint
+CREATE INDEX "inbound_mail_ticket_idx" ON "inbound_mail" USING btree ("ticket_id") WHERE "inbound_mail"."ticket_id" is not null;--> statement-breakpoint
+CREATE INDEX "inbound_mail_unlinked_received_idx" ON "inbound_mail" USING btree ("received_at") WHERE "inbound_mail"."ticket_id" is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "inbound_mail_mailbox_message_key" ON "inbound_mail" USING btree ("mailbox","message_key");--> statement-breakpoint
 CREATE INDEX "inbound_mail_quarantine_idx" ON "inbound_mail" USING btree ("id") WHERE "inbound_mail"."quarantined_at" is not null;--> statement-breakpoint
 CREATE INDEX "mail_sender_counters_window_idx" ON "mail_sender_counters" USING btree ("window_start");--> statement-breakpoint

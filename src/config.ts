@@ -64,6 +64,8 @@ export const ConfigSchema = Type.Object({
   MAIL_ID_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Mail per sender address and hour that may reach routing (and so trigger automatic replies); more is held as "throttled". */
   AUTO_MAIL_CAP_PER_HOUR: Type.Integer({ default: 30, minimum: 1 }),
+  /** Days inbound mail that belongs to no ticket and awaits no review is kept (raw bytes included) before the daily purge. */
+  INBOUND_MAIL_RETENTION_DAYS: Type.Integer({ default: 90, minimum: 1, maximum: 36_500 }),
   OUTBOX_ENABLED: Type.Boolean({ default: true }),
   OUTBOX_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
   OUTBOX_BATCH_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 500 }),

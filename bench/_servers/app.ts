@@ -1,5 +1,7 @@
 // The real app (buildApp with production settings and an info-level logger writing to /dev/null),
 // on PGlite in memory or on DATABASE_URL, with an admin and an access token for the load.
+// With BENCH_SMTP=1, also the SMTP listener as `npm start` runs it (tickets router, 250 after
+// commit) on a free port; the SMTP_* and AUTO_MAIL_CAP_PER_HOUR settings come from the environment.
 import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -8,11 +10,14 @@ import { runMigrations } from '../../src/db/migrate.ts'
 import { systemClock } from '../../src/lib/clock.ts'
 import { REDACT_PATHS } from '../../src/logger.ts'
 import { createAgent } from '../../src/modules/agents/agents.service.ts'
+import { routerFor } from '../../src/modules/mail/router.ts'
+import { startSmtpServer } from '../../src/modules/mail/smtp-server.ts'
 
 const url = process.env.DATABASE_URL
 const database = url ? openPostgres(url, 10) : await openPglite(undefined)
 await runMigrations(database)
-const config = { ...loadConfig({ LOG_LEVEL: 'info' }), jwtSecrets: ['bench-secret-that-is-long-enough-0123456789abcdef'] }
+const mailEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SMTP_') || k === 'AUTO_MAIL_CAP_PER_HOUR'))
+const config = { ...loadConfig({ ...mailEnv, LOG_LEVEL: 'info' }), jwtSecrets: ['bench-secret-that-is-long-enough-0123456789abcdef'] }
 // sonic-boom opens /dev/null itself and keeps the descriptor. (Passing the fd of a FileHandle let the
 // handle be garbage-collected and its fd closed and reused by a pg socket: log lines went into the
 // database protocol, requests hung and the server could not stop.)
@@ -22,7 +27,13 @@ const email = `bench.${process.pid}.${Date.now()}@example.test`
 const deps = { db: database.db, config, clock: systemClock, log: app.log }
 await createAgent(deps, { name: 'Bench Admin', email, role: 'admin', password: 'bench password 123' })
 await app.listen({ host: '127.0.0.1', port: 0 })
+const smtp = process.env.BENCH_SMTP === '1' ? await startSmtpServer(deps, { host: '127.0.0.1', port: 0, router: routerFor(deps) }) : undefined
 const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: 'bench password 123' } })
 const token = (login.json() as { accessToken: string }).accessToken
-console.log(JSON.stringify({ ready: true, port: (app.server.address() as { port: number }).port, token }))
-process.on('SIGTERM', () => void app.close().then(() => database.close()).then(() => process.exit(0)))
+console.log(JSON.stringify({ ready: true, port: (app.server.address() as { port: number }).port, token, ...(smtp ? { smtpPort: smtp.port } : {}) }))
+process.on('SIGTERM', () =>
+  void Promise.resolve(smtp?.close())
+    .then(() => app.close())
+    .then(() => database.close())
+    .then(() => process.exit(0)),
+)

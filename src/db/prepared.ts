@@ -74,7 +74,10 @@ export function preparedWrite<T>(cacheKey: Db, handle: Db, site: string, b: Bind
   const name = () => `w_${createHash('sha1').update(key).digest('base64url')}`
   if (handle !== cacheKey) return build(handle).prepare(name()).execute(b.values)
   let shapes = cache.get(cacheKey)
-  if (!shapes) cache.set(cacheKey, (shapes = new Map()))
+  if (!shapes) {
+    shapes = new Map()
+    cache.set(cacheKey, shapes)
+  }
   let q = shapes.get(key) as Prepared<T> | undefined
   if (!q) {
     if (shapes.size >= MAX_SHAPES) shapes.clear()

@@ -3,7 +3,7 @@ import { scanSla } from '../modules/automation/sla-scan.service.ts'
 import { runUnassignedAlerts } from '../modules/automation/unassigned-alerts.service.ts'
 import { runEscalations } from '../modules/escalations/escalations.service.ts'
 import { runRecurringTickets } from '../modules/recurring-tickets/recurring-tickets.service.ts'
-import { purgeIdempotencyKeys, purgeLoginAttempts, purgeMailSenderCounters, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
+import { purgeIdempotencyKeys, purgeInboundMail, purgeLoginAttempts, purgeMailSenderCounters, purgeOldJobRuns, purgeRefreshTokens } from './purge.ts'
 import type { Job } from './scheduler.ts'
 
 /**
@@ -78,4 +78,10 @@ export const JOBS: readonly Job[] = [
    * job's latest run. A second run finds nothing older left to delete.
    */
   { name: 'purge-job-runs', cron: '37 5 * * *', timeoutSeconds: 300, run: purgeOldJobRuns },
+  /**
+   * Daily at 05:47. Deletes inbound mail older than INBOUND_MAIL_RETENTION_DAYS (90) that belongs
+   * to no ticket and awaits no review, and raw blobs left unreferenced, in batches of 1000. Mail on
+   * a ticket and pending quarantine are kept. A second run finds nothing older left to delete.
+   */
+  { name: 'purge-inbound-mail', cron: '47 5 * * *', timeoutSeconds: 600, run: purgeInboundMail },
 ]

@@ -2,7 +2,9 @@ import { and, isNotNull, lt, lte, or } from 'drizzle-orm'
 import { deleteCounted } from '../db/crud.ts'
 import { idempotencyKeys, loginAttempts, mailSenderCounters, refreshTokens } from '../db/schema/index.ts'
 import type { Deps } from '../deps.ts'
+import { blobStoreFor } from '../modules/blobs/blob-store.ts'
 import { purgeJobRuns } from '../modules/jobs/jobs.repo.ts'
+import { purgeInbound } from '../modules/mail/inbound.repo.ts'
 import type { JobSummary } from './scheduler.ts'
 
 const DAY = 86_400_000
@@ -38,4 +40,29 @@ export async function purgeOldJobRuns(deps: Deps, now: Date): Promise<JobSummary
 /** Sender counters count per hour: a window that started an hour ago no longer counts. */
 export async function purgeMailSenderCounters(deps: Deps, now: Date): Promise<JobSummary> {
   return { deleted: await deleteCounted(deps.db, mailSenderCounters, lte(mailSenderCounters.windowStart, ago(now, 3_600_000))) }
+}
+
+const INBOUND_PURGE_BATCH = 1000
+
+/**
+ * Inbound mail that belongs to no ticket and awaits no review goes after INBOUND_MAIL_RETENTION_DAYS,
+ * with its raw bytes once nothing else points at them. Mail on a ticket (it created the ticket, was
+ * appended, or is a bounce noted there) is that ticket's record and stays, byte for byte; pending
+ * quarantine is never dropped unseen (DESIGN: kept, reviewable, never silently dropped).
+ */
+export async function purgeInboundMail(deps: Deps, now: Date): Promise<JobSummary> {
+  const cutoff = ago(now, deps.config.INBOUND_MAIL_RETENTION_DAYS * DAY)
+  const store = blobStoreFor(deps.config)
+  let deleted = 0
+  let blobs = 0
+  for (;;) {
+    const batch = await purgeInbound(deps.db, cutoff, INBOUND_PURGE_BATCH)
+    deleted += batch.rows
+    blobs += batch.blobs.length
+    await store.discard(
+      deps.db,
+      batch.blobs.filter((b) => b.storage === 'filesystem').map((b) => b.hash),
+    )
+    if (batch.rows < INBOUND_PURGE_BATCH) return { deleted, blobs }
+  }
 }

@@ -1,14 +1,22 @@
 import { SMTPServer } from 'smtp-server'
 import { freePort } from './process.ts'
 
-/** A relay that answers each DATA with the next code from the script (then 250), recording what it got. */
-export async function scriptedRelay(codes: number[]) {
+/**
+ * A relay that answers each DATA with the next code from the script (then 250), recording what it
+ * got; `rejectRcpt` refuses those recipients at RCPT TO with the given code, as for an unknown mailbox.
+ */
+export async function scriptedRelay(codes: number[], rejectRcpt: Record<string, number> = {}) {
   const received: string[] = []
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
     logger: false,
+    onRcptTo(address, _session, cb) {
+      const code = rejectRcpt[address.address.toLowerCase()]
+      if (!code) return cb()
+      cb(Object.assign(new Error(code >= 500 ? '5.1.1 mailbox unavailable' : '4.2.1 try again later'), { responseCode: code }))
+    },
     onData(stream, _session, cb) {
       const chunks: Buffer[] = []
       stream.on('data', (c: Buffer) => chunks.push(c))

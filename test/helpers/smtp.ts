@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import { queues } from '../../src/db/schema/index.ts'
+import { seedTicketStates } from '../../src/db/seed-defaults.ts'
 import type { Deps } from '../../src/deps.ts'
 import type { BlobStore } from '../../src/modules/blobs/blob-store.ts'
 import { createDefaultRouter, type MailRouter, type RouteInput } from '../../src/modules/mail/router.ts'
 import { type SmtpListener, startSmtpServer } from '../../src/modules/mail/smtp-server.ts'
 import type { TestContext } from './build-test-app.ts'
 import { unique } from './directory.ts'
+import { makeContact, makeOrganization } from './factories.ts'
 
 export interface SmtpReply {
   code: number
@@ -113,6 +116,29 @@ export async function makeMailQueue(ctx: Pick<TestContext, 'deps'>, local = 'sup
   const address = `${local}.${process.pid}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@desk.example.com`
   const [q] = await ctx.deps.db.insert(queues).values({ name: unique('Queue'), inboundEmail: address }).returning()
   return { id: q!.id, address }
+}
+
+/**
+ * A real ticket (through the API) for tests that only need one to point at: inbound_mail.ticket_id
+ * is a foreign key. Its own organization, contract and contact; the ticket states are seeded.
+ */
+export async function makeTicket(ctx: TestContext, token: string, queueId: string): Promise<string> {
+  await seedTicketStates(ctx.deps.db)
+  const org = await makeOrganization(ctx)
+  const contact = await makeContact(ctx, org.id)
+  const ok = async (res: Awaited<ReturnType<TestContext['as']>>) => {
+    if (res.statusCode !== 201) throw new Error(`${res.statusCode}: ${res.body}`)
+    return res.json() as { id: string }
+  }
+  await ok(
+    await ctx.as(token, {
+      method: 'POST',
+      url: '/v1/contracts',
+      payload: { organizationId: org.id, number: `T-${randomUUID()}`, startsOn: '2020-01-01', currency: 'EUR', hourlyRates: [{ rateMinor: 1 }], allowedChannels: ['email', 'api', 'phone'], status: 'active' },
+    }),
+  )
+  const ticket = await ok(await ctx.as(token, { method: 'POST', url: '/v1/tickets', payload: { queueId, requesterId: contact.id, subject: 'A ticket to point at', description: { text: 'x' } } }))
+  return ticket.id
 }
 
 /** Wraps a router and records what reached it. */

@@ -295,6 +295,48 @@ t.test('notifications', async (t) => {
     t.same(mb.map((m) => m.to[0]).sort(), ['ana@desk.example', 'ben@desk.example'], 'no customer mail; the team still hears')
   })
 
+  t.test('a 5xx to RCPT TO marks the address undeliverable; a 5xx to DATA does not; later mail goes to the next address', async (t) => {
+    const c = await makeContact(ctx, org.id, { emails: ['gone@acme.example', 'next@acme.example'] })
+    const d = await makeContact(ctx, org.id, { emails: ['policy@acme.example'] })
+    const tk = await createTicket(c.id)
+    const tk2 = await createTicket(d.id)
+    await dispatchOnce(deps, handlers, { instanceId: 'test', batchSize: 500 }) // the fan-outs only
+    const relay = await scriptedRelay([], { 'gone@acme.example': 550 })
+    t.teardown(relay.close)
+    const relayHandler = createMailHandler({ ...deps.config, MAIL_RELAY_URL: relay.url })
+    t.teardown(() => relayHandler.close())
+    // The ticket of `d`: the relay refuses the message itself (content policy), not the address.
+    const policyRows = await db.select().from(outbox).where(and(eq(outbox.subject, `ticket:${tk2.id}`), eq(outbox.kind, 'mail')))
+    const refusing = await scriptedRelay(policyRows.map(() => 554))
+    t.teardown(refusing.close)
+    const refusingHandler = createMailHandler({ ...deps.config, MAIL_RELAY_URL: refusing.url })
+    t.teardown(() => refusingHandler.close())
+    for (const r of policyRows) t.match(await refusingHandler(deps, r), { ok: false, permanent: true })
+    const dRow = (await db.select().from(contactEmails).where(eq(contactEmails.email, 'policy@acme.example')))[0]
+    t.equal(dRow?.undeliverableAt, null, 'a 5xx to DATA says nothing about the address')
+
+    const round = await dispatchOnce(deps, { notification: deliverNotification, mail: relayHandler }, { instanceId: 'test', batchSize: 500 })
+    t.ok(round.failed >= 1, 'the refused mail failed for good')
+    const rows = await db.select().from(outbox).where(and(eq(outbox.subject, `ticket:${tk.id}`), eq(outbox.kind, 'mail')))
+    const ack = rows.find((r) => (r.payload.to as string[]).includes('gone@acme.example'))
+    t.equal((await findOutbox(db, ack!.id))?.status, 'failed', 'not retried')
+    const [gone] = await db.select().from(contactEmails).where(eq(contactEmails.email, 'gone@acme.example'))
+    t.same(gone?.undeliverableAt, clock.now(), 'the address is undeliverable from now')
+    t.match(gone?.undeliverableReason, /^relay: 550 5\.1\.1/)
+    t.equal((await db.select().from(contactEmails).where(eq(contactEmails.email, 'next@acme.example')))[0]?.undeliverableAt, null)
+
+    // The next notification (an agent's public reply) skips the dead address.
+    await ok(await ctx.as(agent.token, { method: 'POST', url: `/v1/tickets/${tk.id}/messages`, payload: { visibility: 'public', bodyText: 'Please try again now.' } }), 201)
+    await dispatchOnce(deps, handlers, { instanceId: 'test', batchSize: 500 }) // the fan-out
+    const mail = await db.select().from(outbox).where(and(eq(outbox.subject, `ticket:${tk.id}`), eq(outbox.kind, 'mail')))
+    const replies = mail.filter((r) => String(r.payload.text).includes('Please try again now.'))
+    t.same(
+      replies.map((r) => r.payload.to),
+      [['next@acme.example']],
+      'the reply is addressed to the next address only',
+    )
+  })
+
   t.test('a retried fan-out creates no duplicate mail', async (t) => {
     const c = await makeContact(ctx, org.id)
     const tk = await createTicket(c.id)

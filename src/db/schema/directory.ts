@@ -122,7 +122,7 @@ export const contactEmails = pgTable(
       .notNull()
       .references(() => contacts.id, { onDelete: 'cascade' }),
     position: integer().notNull().default(0),
-    /** Set when mail to the address failed permanently (a bounce of our mail, a 5xx from the relay); cleared when the contact's addresses are set again (PATCH emails). */
+    /** Set when mail to the address failed permanently (a bounce of our mail, a 5xx from the relay); kept while the address stays on the contact (PATCH emails updates it in place), gone when it is removed. */
     undeliverableAt: timestamp({ withTimezone: true, mode: 'date' }),
     undeliverableReason: text(),
   },

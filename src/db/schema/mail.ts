@@ -3,6 +3,7 @@ import { check, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, ti
 import { id } from './_columns.ts'
 import { blobs } from './blobs.ts'
 import { queues } from './ticket-config.ts'
+import { tickets } from './tickets.ts'
 
 /**
  * What became of an inbound message. `received` exists only inside the intake transaction (the
@@ -50,7 +51,7 @@ export const inboundMail = pgTable(
     outcome: text().$type<InboundOutcome>().notNull(),
     reason: text(),
     details: jsonb().$type<BounceDetails>(),
-    /** The ticket the message created or was added to (the foreign key arrives with the tickets table). */
+    /** The ticket the message created, was added to, or (a bounce) was noted on: its raw bytes are then part of that ticket's record. */
     ticketId: uuid(),
     quarantinedAt: timestamp({ withTimezone: true, mode: 'date' }),
     reviewState: text().$type<ReviewState>(),
@@ -61,6 +62,16 @@ export const inboundMail = pgTable(
   (t) => [
     foreignKey({ name: 'inbound_mail_queue_fkey', columns: [t.queueId], foreignColumns: [queues.id] }),
     foreignKey({ name: 'inbound_mail_raw_blob_fkey', columns: [t.rawBlobHash], foreignColumns: [blobs.hash] }),
+    // Tickets are merged, never deleted; should one be, its mail loses the link and falls to the retention purge.
+    foreignKey({ name: 'inbound_mail_ticket_fkey', columns: [t.ticketId], foreignColumns: [tickets.id] }).onDelete('set null'),
+    // A ticket's mail; also the foreign key's check when a ticket is deleted.
+    index('inbound_mail_ticket_idx')
+      .on(t.ticketId)
+      .where(sql`${t.ticketId} is not null`),
+    // The retention purge walks mail that belongs to no ticket, oldest first.
+    index('inbound_mail_unlinked_received_idx')
+      .on(t.receivedAt)
+      .where(sql`${t.ticketId} is null`),
     // Dedupe: the same message delivered twice to one mailbox is one row; a concurrent second
     // insert waits on this index until the first transaction ends.
     uniqueIndex('inbound_mail_mailbox_message_key').on(t.mailbox, t.messageKey),

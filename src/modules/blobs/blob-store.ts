@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { blobs } from '../../db/schema/index.ts'
 
@@ -18,6 +18,8 @@ export interface BlobStore {
   readonly kind: 'postgres' | 'filesystem'
   put(tx: Db, bytes: Buffer): Promise<{ hash: string; size: number }>
   get(db: Db, hash: string): Promise<Buffer | undefined>
+  /** After the commit that deleted their rows: drops bytes kept outside the database (nothing to do for PostgreSQL). */
+  discard(db: Db, hashes: readonly string[]): Promise<void>
 }
 
 export function postgresBlobStore(): BlobStore {
@@ -32,6 +34,8 @@ export function postgresBlobStore(): BlobStore {
       const [row] = await db.select({ content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
       return row?.content ?? undefined
     },
+    // The bytes were in the deleted rows.
+    discard: async () => {},
   }
 }
 
@@ -60,6 +64,12 @@ export function fileSystemBlobStore(dir: string): BlobStore {
       if (!row) return undefined
       if (row.content) return row.content
       return readFile(fileOf(hash)).catch(() => undefined)
+    },
+    async discard(db, hashes) {
+      if (!hashes.length) return
+      // The same bytes stored again since the delete committed have their row back: keep those files.
+      const back = new Set((await db.select({ hash: blobs.hash }).from(blobs).where(inArray(blobs.hash, [...hashes]))).map((r) => r.hash))
+      for (const hash of hashes) if (!back.has(hash)) await rm(fileOf(hash), { force: true })
     },
   }
 }

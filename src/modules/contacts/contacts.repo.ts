@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { getById, likePattern, listById, updateVersioned } from '../../db/crud.ts'
 import { contactEmails, contacts } from '../../db/schema/index.ts'
@@ -42,18 +42,23 @@ export const updateContact = (db: Db, id: string, version: number | undefined, p
 
 /**
  * Replaces a contact's addresses; run inside the caller's transaction. Returns the addresses
- * another contact already holds (nothing is inserted for them: the caller rolls back).
+ * another contact already holds (nothing is written for them: the caller rolls back).
+ * Addresses the contact keeps are updated in place (their position only), so what mail delivery
+ * learnt about them (undeliverable_at after a bounce or a relay's 5xx) survives an edit of the
+ * list; removed addresses go, and an address added anew starts clean.
  * ON CONFLICT waits for a concurrent transaction holding the same address, so a race ends
  * as a reported conflict, not as two owners.
  */
 export async function replaceEmails(db: Db, contactId: string, emails: string[]): Promise<string[]> {
-  await db.delete(contactEmails).where(eq(contactEmails.contactId, contactId))
-  const inserted = await db
+  await db.delete(contactEmails).where(and(eq(contactEmails.contactId, contactId), emails.length ? notInArray(contactEmails.email, emails) : undefined))
+  if (!emails.length) return []
+  const kept = await db
     .insert(contactEmails)
     .values(emails.map((email, position) => ({ email, contactId, position })))
-    .onConflictDoNothing()
+    // Only the contact's own row is updated: another contact's address yields no row (taken).
+    .onConflictDoUpdate({ target: contactEmails.email, set: { position: sql`excluded.position` }, setWhere: eq(contactEmails.contactId, contactId) })
     .returning({ email: contactEmails.email })
-  const ok = new Set(inserted.map((r) => r.email))
+  const ok = new Set(kept.map((r) => r.email))
   return emails.filter((e) => !ok.has(e))
 }
 

@@ -64,7 +64,7 @@ export function deliverToTickets(deps: Deps): DeliverFn {
     const split = splitQuoted(parsed.text ?? '')
     const text = split.newText.trim() || (parsed.text ?? '').trim()
     const files = parsed.attachments.map((a) => ({ filename: a.filename, bytes: a.bytes, inline: a.inline, contentId: a.contentId ?? null }))
-    const scoped = { ...deps, db: tx, clock: { now: () => input.at } }
+    const scoped = { ...deps, clock: { now: () => input.at } }
     try {
       return await tx.transaction(async (sp) => {
         const thread = await findThread(sp, input, intake.organization.id, secret)
@@ -79,7 +79,9 @@ export function deliverToTickets(deps: Deps): DeliverFn {
           })
           return { outcome: 'message_added', ticketId: thread.id }
         }
-        const ticket = await intakeTicket({ ...deps, clock: scoped.clock }, sp, {
+        // deps.db, not the savepoint, as the handle: intakeTicket keys its SLA policy cache on it
+        // (a fresh transaction object per mail would miss it every time) and writes through `sp`.
+        const ticket = await intakeTicket(scoped, sp, {
           channel: 'email',
           requester: { contactId: intake.contact.id },
           subject: stripReplyPrefixes(parsed.subject ?? '').trim().slice(0, 300) || '(no subject)',

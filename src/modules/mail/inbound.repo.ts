@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { contactEmails, inboundMail, mailSenderCounters, queues } from '../../db/schema/index.ts'
+import { blobs, contactEmails, inboundMail, mailSenderCounters, messageAttachments, queues, tickets } from '../../db/schema/index.ts'
 import { getById, listById } from '../../db/crud.ts'
 import type { Page } from '../../lib/pagination.ts'
 import type { InboundQueue } from './router.ts'
@@ -36,6 +36,11 @@ export const findInbound = (db: Db, id: string, lock = false) => getById(db, inb
 export const updateInbound = async (db: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>) =>
   (await db.update(inboundMail).set(patch).where(eq(inboundMail.id, id)).returning())[0]!
 
+/** The intake decision, written before the commit; nothing is read back. */
+export async function setInboundOutcome(tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
+  await tx.update(inboundMail).set(patch).where(eq(inboundMail.id, id))
+}
+
 /** Counts one more message from `address` in the window and returns the count so far. */
 export async function countSenderMail(tx: Db, address: string, windowStart: Date): Promise<number> {
   const [r] = await tx
@@ -54,6 +59,45 @@ export async function markUndeliverable(tx: Db, addresses: string[], at: Date, r
     .where(inArray(contactEmails.email, addresses))
     .returning({ email: contactEmails.email })
   return rows.map((r) => r.email)
+}
+
+/** The ticket numbered `number`, or the ticket it was merged into (followed to the end); undefined when there is none. */
+export async function ticketByNumber(tx: Db, number: number): Promise<string | undefined> {
+  let [row] = await tx.select({ id: tickets.id, mergedIntoId: tickets.mergedIntoId }).from(tickets).where(eq(tickets.number, number))
+  for (let hops = 0; row?.mergedIntoId && hops < 10; hops++) {
+    ;[row] = await tx.select({ id: tickets.id, mergedIntoId: tickets.mergedIntoId }).from(tickets).where(eq(tickets.id, row.mergedIntoId))
+  }
+  return row?.id
+}
+
+/**
+ * Deletes up to `batch` inbound rows received before `cutoff` that belong to no ticket and await
+ * no review (machine mail, bounces of no ticket, discarded or released-elsewhere quarantine), and
+ * the raw blobs nothing else references any more, in one statement. Returns what went; the
+ * caller discards the blobs' bytes kept outside the database after the commit.
+ */
+export async function purgeInbound(db: Db, cutoff: Date, batch: number): Promise<{ rows: number; blobs: { hash: string; storage: string }[] }> {
+  const res = await db.execute<{ kind: 'row' | 'blob'; hash: string | null; storage: string | null }>(sql`
+    with gone as (
+      delete from ${inboundMail} where ${inboundMail.id} in (
+        select id from ${inboundMail}
+        where ${inboundMail.ticketId} is null and ${inboundMail.receivedAt} < ${cutoff}
+          and (${inboundMail.quarantinedAt} is null or ${inboundMail.reviewState} in ('released', 'discarded'))
+        order by ${inboundMail.receivedAt}
+        limit ${batch}
+        for update skip locked)
+      returning ${inboundMail.id} as id, ${inboundMail.rawBlobHash} as hash),
+    freed as (
+      -- One snapshot for the whole statement: the rows being deleted are still visible here, hence "not in gone".
+      delete from ${blobs} b where b.hash in (select hash from gone)
+        and not exists (select 1 from ${inboundMail} m where m.raw_blob_hash = b.hash and m.id not in (select id from gone))
+        and not exists (select 1 from ${messageAttachments} a where a.blob_hash = b.hash)
+      returning b.hash, b.storage)
+    select 'row' as kind, null as hash, null as storage from gone
+    union all
+    select 'blob', hash, storage from freed`)
+  const rows = res.rows.filter((r) => r.kind === 'row').length
+  return { rows, blobs: res.rows.filter((r) => r.kind === 'blob').map((r) => ({ hash: r.hash!, storage: r.storage! })) }
 }
 
 export interface QuarantineFilter {

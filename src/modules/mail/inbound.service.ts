@@ -1,7 +1,9 @@
 import type { Tx } from '../../db/client.ts'
 import type { BounceDetails, InboundOutcome } from '../../db/schema/mail.ts'
 import type { Deps } from '../../deps.ts'
+import { AppError } from '../../lib/errors.ts'
 import { type BlobStore, blobStoreFor } from '../blobs/blob-store.ts'
+import { addMessage, type SystemAuthor } from '../tickets/messages.service.ts'
 import * as repo from './inbound.repo.ts'
 import { classifyAutomated, extractBounce } from './loop-guard.ts'
 import { type MailIdSettings, mailIdSettings, verifyMessageId } from './message-id.ts'
@@ -111,7 +113,7 @@ export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Pr
 
     const decided = msg.parsed ? await decide(intake, tx, msg, msg.parsed, id, blob.hash) : quarantine('unparseable')
     const held = decided.outcome === 'quarantined' || decided.outcome === 'throttled'
-    await repo.updateInbound(tx, id, {
+    await repo.setInboundOutcome(tx, id, {
       outcome: decided.outcome,
       reason: decided.reason ?? null,
       ticketId: decided.ticketId ?? null,
@@ -120,6 +122,46 @@ export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Pr
     })
     return { inboundMailId: id, outcome: decided.outcome, reason: decided.reason ?? null, ticketId: decided.ticketId ?? null, duplicate: false }
   })
+}
+
+export const BOUNCE_AUTHOR: SystemAuthor = { kind: 'system', id: 'mail-bounce' }
+/** The MTA's own explanation is quoted up to this size; the raw report stays in the blob store. */
+const BOUNCE_TEXT_MAX = 4000
+
+/** What an agent reads on the ticket: which address failed, how, and what the reporting MTA said. */
+export function bounceNoteText(details: BounceDetails, reporter: string | undefined, explanation: string | undefined): string {
+  const lines = details.permanent
+    ? [
+        `Mail about this ticket could not be delivered to ${details.failedRecipients.join(', ') || 'a recipient'} (status ${details.status ?? '5.0.0'}).`,
+        'The address is marked undeliverable: notifications skip it until it is removed from the contact or replaced.',
+      ]
+    : [`Delivery of mail about this ticket is delayed (status ${details.status ?? '4.0.0'}); the sending relay keeps trying.`]
+  if (details.originalMessageId) lines.push(`Returned message: ${details.originalMessageId}`)
+  if (reporter) lines.push(`Reported by: ${reporter}`)
+  const said = explanation?.trim()
+  if (said) lines.push('', said.length > BOUNCE_TEXT_MAX ? `${said.slice(0, BOUNCE_TEXT_MAX)}…` : said)
+  return lines.join('\n')
+}
+
+/**
+ * A bounce of mail we sent about a ticket becomes an internal note on it (issue 5 §1.3), written
+ * as the system, in a savepoint: a ticket that is gone or refuses the note leaves the bounce
+ * recorded without a ticket rather than failing the SMTP transaction.
+ */
+async function noteBounceOnTicket(intake: MailIntake, tx: Tx, ticketNumber: number, parsed: ParsedMail, details: BounceDetails, at: Date): Promise<string | undefined> {
+  const ticketId = await repo.ticketByNumber(tx, ticketNumber)
+  if (!ticketId) return undefined
+  const deps = { ...intake.deps, db: tx, clock: { now: () => at } }
+  try {
+    await addMessage(deps, BOUNCE_AUTHOR, ticketId, { visibility: 'internal', channel: 'email', bodyText: bounceNoteText(details, parsed.from, parsed.text) })
+    return ticketId
+  } catch (e) {
+    if (e instanceof AppError && e.status < 500) {
+      intake.deps.log.warn({ ticketId, err: e }, 'mail: bounce not noted on its ticket')
+      return undefined
+    }
+    throw e
+  }
 }
 
 interface Decision {
@@ -152,7 +194,8 @@ async function decide(intake: MailIntake, tx: Tx, msg: InboundMessage, parsed: P
         if (bounce.permanent) {
           await repo.markUndeliverable(tx, bounce.failedRecipients, msg.receivedAt, `bounce ${bounce.status ?? '5.0.0'} of ${bounce.originalMessageId}`)
         }
-        return { outcome: 'bounce', reason: verdict.reason, details }
+        const ticketId = original.ticketNumber === undefined ? undefined : await noteBounceOnTicket(intake, tx, original.ticketNumber, parsed, details, msg.receivedAt)
+        return { outcome: 'bounce', reason: verdict.reason, details, ticketId }
       }
     }
     return { outcome: 'automated', reason: `${verdict.kind}: ${verdict.reason}` }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import nodemailer from 'nodemailer'
 import type { Deps } from '../../deps.ts'
 import type { DeliveryHandler, DeliveryResult } from '../outbox/outbox.service.ts'
+import { markUndeliverable } from './inbound.repo.ts'
 
 /** A fully rendered message, as the outbox stores it: retries send exactly these bytes' source, Message-ID included. */
 export interface MailPayload {
@@ -20,6 +21,32 @@ export interface MailPayload {
 }
 
 type Transport = ReturnType<typeof nodemailer.createTransport>
+
+/** nodemailer's per-recipient refusal (RCPT TO answered with anything but 2xx). */
+interface RecipientRefusal {
+  recipient?: string
+  responseCode?: number
+  response?: string
+}
+
+/**
+ * The recipients the relay refused for good: a 5xx to RCPT TO names that address (unknown mailbox,
+ * domain without mail). A 5xx to MAIL FROM or DATA (policy, content, our own sender) says nothing
+ * about the recipient and marks nothing.
+ */
+function refusedForGood(refusals: RecipientRefusal[] | undefined): { address: string; reason: string }[] {
+  return (refusals ?? [])
+    .filter((r) => r.recipient && typeof r.responseCode === 'number' && r.responseCode >= 500)
+    .map((r) => ({ address: r.recipient!.toLowerCase(), reason: `relay: ${(r.response ?? String(r.responseCode)).slice(0, 300)}` }))
+}
+
+/** Later notifications skip these addresses (notifications.repo.ts picks the contact's next one). */
+async function markRefused(deps: Deps, refusals: RecipientRefusal[] | undefined): Promise<void> {
+  for (const r of refusedForGood(refusals)) {
+    const marked = await markUndeliverable(deps.db, [r.address], deps.clock.now(), r.reason)
+    if (marked.length) deps.log.warn({ address: r.address, reason: r.reason }, 'address marked undeliverable after a permanent refusal by the relay')
+  }
+}
 
 /**
  * Where mail goes: the configured relay, or — with none configured, so `npm start` works with
@@ -48,7 +75,9 @@ export function createMailHandler(config: Deps['config']): DeliveryHandler & { c
     }
     try {
       if (relay) {
-        await relay.sendMail(message)
+        const info = await relay.sendMail(message)
+        // Some recipients refused, the others accepted: the mail counts as sent.
+        await markRefused(deps, (info as { rejectedErrors?: RecipientRefusal[] }).rejectedErrors)
       } else {
         const info = await composer.sendMail(message)
         await mkdir(dir, { recursive: true })
@@ -59,9 +88,10 @@ export function createMailHandler(config: Deps['config']): DeliveryHandler & { c
       }
       return { ok: true }
     } catch (e) {
-      const err = e as { responseCode?: number; message?: string; code?: string }
+      const err = e as { responseCode?: number; message?: string; code?: string; rejectedErrors?: RecipientRefusal[] }
       // A 5xx reply is the relay's final word (unknown mailbox, policy): retrying cannot help.
       const permanent = typeof err.responseCode === 'number' && err.responseCode >= 500
+      if (permanent) await markRefused(deps, err.rejectedErrors)
       return { ok: false, permanent, error: `${err.code ?? 'ERROR'} ${err.responseCode ?? ''} ${err.message ?? ''}`.trim() }
     }
   }

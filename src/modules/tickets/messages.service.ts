@@ -10,11 +10,11 @@ import type { Principal } from '../../lib/principal.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
 import { findAttachment, type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
-import { actorOf, type EventInput, recordEvents } from './events.ts'
+import { type EventInput, recordEvents } from './events.ts'
 import { SEARCH_TEXT_MAX } from './intake.service.ts'
 import { applyClockChange, loadPolicy } from './sla.service.ts'
 import type { Message } from './tickets.schemas.ts'
-import { allStates } from './tickets.repo.ts'
+import { allStates, findTicket } from './tickets.repo.ts'
 import { visibleTicket } from './tickets.service.ts'
 
 export interface NewMessage {
@@ -57,13 +57,19 @@ function toMessage(m: MessageRow, files: AttachmentRow[]): Message {
   }
 }
 
+/** The service itself writing (a bounce of our mail noted on its ticket): sees every ticket, writes as the system. */
+export interface SystemAuthor {
+  kind: 'system'
+  id: string
+}
+
 /**
  * Adds a message to a ticket's conversation. Who wrote it decides what it does to the clocks:
  * an agent's public reply meets the first-response (and a pending next-response) target; a
  * contact's reply re-arms next response. Internal notes touch no clock and are never shown to
- * contacts (who cannot write them either). API keys write as the system.
+ * contacts (who cannot write them either). API keys and the service itself write as the system.
  */
-export async function addMessage(deps: Deps, principal: Principal, ticketId: string, input: NewMessage): Promise<Message> {
+export async function addMessage(deps: Deps, principal: Principal | SystemAuthor, ticketId: string, input: NewMessage): Promise<Message> {
   if (principal.kind === 'contact' && input.visibility !== 'public') throw new AppError('FORBIDDEN', 'contacts cannot write internal notes')
   const files = await prepareFiles(deps.config, input.files ?? [])
   const html = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
@@ -82,7 +88,8 @@ export async function addMessage(deps: Deps, principal: Principal, ticketId: str
         ? { authorKind: 'contact' as const, authorContactId: principal.id }
         : { authorKind: 'system' as const }
   return deps.db.transaction(async (tx) => {
-    const t = await visibleTicket(tx, principal, ticketId, true)
+    const t = principal.kind === 'system' ? await findTicket(tx, ticketId, true) : await visibleTicket(tx, principal, ticketId, true)
+    if (!t) throw notFound('ticket', ticketId)
     if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${ticketId} was merged into ${t.mergedIntoId}; write there`)
     const [m] = await tx
       .insert(ticketMessages)
@@ -124,7 +131,7 @@ export async function addMessage(deps: Deps, principal: Principal, ticketId: str
         updatedAt: now,
       })
       .where(eq(tickets.id, t.id))
-    await recordEvents(tx, t.id, actorOf(principal), channel, events, now)
+    await recordEvents(tx, t.id, { kind: principal.kind, id: principal.id }, channel, events, now)
     if (isPublic) {
       await enqueue(tx, [{ kind: 'notification', payload: { event: 'ticket.message_added', ticketId: t.id, number: t.number, messageId: m!.id }, subject: `ticket:${t.id}` }], now)
     }

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { seedTicketStates } from '../../../src/db/seed-defaults.ts'
-import { ticketMessages, tickets } from '../../../src/db/schema/index.ts'
+import { contactEmails, inboundMail, outbox, ticketMessages, tickets } from '../../../src/db/schema/index.ts'
 import { createMailHandler } from '../../../src/modules/mail/mail-transport.ts'
 import { verifyMessageId } from '../../../src/modules/mail/message-id.ts'
 import { parseInbound } from '../../../src/modules/mail/parse.ts'
@@ -14,7 +14,7 @@ import { routerFor } from '../../../src/modules/mail/router.ts'
 import { dispatchOnce } from '../../../src/modules/outbox/outbox.service.ts'
 import { buildTestApp } from '../../helpers/build-test-app.ts'
 import { makeContact, makeOrganization } from '../../helpers/factories.ts'
-import { eml } from '../../helpers/mail-fixtures.ts'
+import { eml, fixture } from '../../helpers/mail-fixtures.ts'
 import { deliver, MAIL_TEST_CONFIG, makeMailQueue, startTestSmtp } from '../../helpers/smtp.ts'
 
 t.test('mail in: a ticket, the acknowledgement out, replies threaded, other organizations never appended', async (t) => {
@@ -72,4 +72,44 @@ t.test('mail in: a ticket, the acknowledgement out, replies threaded, other orga
   t.equal((await ctx.deps.db.select().from(ticketMessages).where(eq(ticketMessages.ticketId, created!.id))).length, 2)
   const [own] = await ctx.deps.db.select().from(tickets).where(eq(tickets.requesterId, stranger.id))
   t.ok(own && own.id !== created!.id, 'it became a ticket of its own organization')
+
+  // A bounce of our acknowledgement (the fixture, pointed at this ticket's mail): an internal
+  // system note on the ticket, the address undeliverable, and nothing sent about it.
+  const aboutThisTicket = (name: string) =>
+    Buffer.from(
+      fixture(name)
+        .toString('latin1')
+        .replace(/<dl\.1234\.[^>]+>/g, ourId)
+        .replaceAll('gone@acme.bg', contact.emails[0]!)
+        .replaceAll('[#1234]', `[#${created!.number}]`),
+      'latin1',
+    )
+  const outboxRows = async () => (await ctx.deps.db.select().from(outbox).where(eq(outbox.subject, `ticket:${created!.id}`))).length
+  const queued = await outboxRows()
+  const bounced = await deliver(smtp.port, { from: '', to: [queue.address], raw: aboutThisTicket('bounce-dsn.eml') })
+  t.equal(bounced.final?.code, 250)
+  const notes = async () =>
+    (await ctx.deps.db.select().from(ticketMessages).where(eq(ticketMessages.ticketId, created!.id))).filter((m) => m.authorKind === 'system')
+  const [note] = await notes()
+  t.match(note, { visibility: 'internal', authorKind: 'system', createdBy: 'system:mail-bounce', channel: 'email', mailMessageId: null })
+  t.match(note?.bodyText, `could not be delivered to ${contact.emails[0]} (status 5.1.1)`)
+  t.match(note?.bodyText, `Returned message: ${ourId}`)
+  t.match(note?.bodyText, 'User unknown', "the MTA's explanation is quoted")
+  const [dsnRow] = await ctx.deps.db.select().from(inboundMail).where(eq(inboundMail.messageKey, '<dsn-1@mx.acme.bg>'))
+  t.match(dsnRow, { outcome: 'bounce', ticketId: created!.id })
+  const [address] = await ctx.deps.db.select().from(contactEmails).where(eq(contactEmails.email, contact.emails[0]!))
+  t.ok(address?.undeliverableAt, 'the address is undeliverable')
+  t.equal(await outboxRows(), queued, 'an internal note notifies nobody: no automatic reply to a bounce')
+  const seen = await ctx.as(token, { method: 'GET', url: `/v1/tickets/${created!.id}/messages` })
+  t.ok(
+    (seen.json().data as Array<{ authorKind: string }>).some((m) => m.authorKind === 'system'),
+    'agents see the note in the conversation',
+  )
+
+  // A delay report with no returned headers threads by In-Reply-To/References: a note, no marking.
+  t.equal((await deliver(smtp.port, { from: '', to: [queue.address], raw: aboutThisTicket('bounce-dsn-delayed.eml') })).final?.code, 250)
+  const delayed = (await notes()).find((m) => m.id !== note?.id)
+  t.match(delayed?.bodyText, /^Delivery of mail about this ticket is delayed \(status 4\.4\.1\)/)
+  const [dsn2] = await ctx.deps.db.select().from(inboundMail).where(eq(inboundMail.messageKey, '<dsn-2@mx.acme.bg>'))
+  t.match(dsn2, { outcome: 'bounce', ticketId: created!.id, details: { permanent: false, failedRecipients: [] } })
 })

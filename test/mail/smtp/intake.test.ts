@@ -6,7 +6,7 @@ import { createDefaultRouter, type IntakeAccepted, type RouteInput } from '../..
 import { buildTestApp } from '../../helpers/build-test-app.ts'
 import { makeContact, makeOrganization } from '../../helpers/factories.ts'
 import { eml, fixture } from '../../helpers/mail-fixtures.ts'
-import { deliver, MAIL_TEST_CONFIG, makeMailQueue, RawSmtp, spyRouter, startTestSmtp } from '../../helpers/smtp.ts'
+import { deliver, MAIL_TEST_CONFIG, makeMailQueue, makeTicket, RawSmtp, spyRouter, startTestSmtp } from '../../helpers/smtp.ts'
 
 const CAP = 3
 
@@ -54,7 +54,7 @@ t.test('mail intake through the SMTP listener', async (t) => {
 
   t.test('a deliver function gets the intake decision; its outcome and ticket are recorded', async (t) => {
     const seen: Array<{ input: RouteInput; intake: IntakeAccepted }> = []
-    const ticketId = '0192f0c4-7b1e-7c3a-9d2e-000000000001'
+    const ticketId = await makeTicket(ctx, token, queue.id)
     const wired = await startTestSmtp(t, ctx.deps, {
       router: createDefaultRouter(async (_tx, input, intake) => {
         seen.push({ input, intake })

@@ -9,7 +9,7 @@ import { buildTestApp } from '../../helpers/build-test-app.ts'
 import { listIds, walkPages } from '../../helpers/directory.ts'
 import { makeApiKey, makeOrganization } from '../../helpers/factories.ts'
 import { eml, fixture } from '../../helpers/mail-fixtures.ts'
-import { deliver, MAIL_TEST_CONFIG, makeMailQueue, startTestSmtp } from '../../helpers/smtp.ts'
+import { deliver, MAIL_TEST_CONFIG, makeMailQueue, makeTicket, startTestSmtp } from '../../helpers/smtp.ts'
 
 t.test('quarantine API', async (t) => {
   const ctx = await buildTestApp(t, { config: MAIL_TEST_CONFIG })
@@ -153,7 +153,7 @@ t.test('quarantine API', async (t) => {
 
   t.test('release through a wired router: released with the ticket, once', async (t) => {
     const x = await held()
-    const ticketId = '0192f0c4-7b1e-7c3a-9d2e-000000000002'
+    const ticketId = await makeTicket(ctx, token, queue.id)
     const intake = createMailIntake(ctx.deps, { route: async () => ({ outcome: 'ticket_created', ticketId }) })
     const admin = { kind: 'agent' as const, id: 'a1', role: 'admin' as const, name: 'Admin' }
     t.match(await releaseQuarantined(intake, admin, x.id, {}), { outcome: 'ticket_created', ticketId, mail: { state: 'released', outcome: 'ticket_created', ticketId, reviewedBy: 'agent:a1' } })

@@ -105,6 +105,37 @@ t.test('contacts', async (t) => {
     t.equal(same.statusCode, 201, 'repeated addresses in one request collapse')
   })
 
+  t.test('PATCH emails keeps what delivery learnt about addresses that stay', async (t) => {
+    const [kept, dropped, added] = [addr('kept'), addr('dropped'), addr('added')]
+    const c = await make({ organizationId: org.id, emails: [kept, dropped] })
+    const bounced = new Date('2026-11-20T08:00:00Z')
+    // As a bounce or a relay's 5xx leaves them (mail tests cover how they get there).
+    await ctx.deps.db.update(contactEmails).set({ undeliverableAt: bounced, undeliverableReason: 'bounce 5.1.1' }).where(eq(contactEmails.contactId, c.id))
+    const state = async () =>
+      Object.fromEntries(
+        (await ctx.deps.db.select().from(contactEmails).where(eq(contactEmails.contactId, c.id))).map((r) => [r.email, { at: r.undeliverableAt?.toISOString() ?? null, reason: r.undeliverableReason, position: r.position }]),
+      )
+
+    const upd = await ctx.as(token, { method: 'PATCH', url: `/v1/contacts/${c.id}`, payload: { emails: [added, kept.toUpperCase()] } })
+    t.equal(upd.statusCode, 200, upd.body)
+    t.same(upd.json().emails, [added, kept])
+    t.same(await state(), {
+      [added]: { at: null, reason: null, position: 0 },
+      [kept]: { at: bounced.toISOString(), reason: 'bounce 5.1.1', position: 1 },
+    }, 'the kept address is still undeliverable (and moved), the removed one is gone, the new one is clean')
+
+    const back = await ctx.as(token, { method: 'PATCH', url: `/v1/contacts/${c.id}`, payload: { emails: [kept, dropped] } })
+    t.equal(back.statusCode, 200, back.body)
+    t.same((await state())[dropped], { at: null, reason: null, position: 1 }, 'an address removed and added again starts clean')
+    t.equal((await state())[kept]?.at, bounced.toISOString())
+    t.notOk(added in (await state()), 'the address left out is removed')
+
+    const other2 = await make({ organizationId: other.id, emails: [addr('someone')] })
+    const steal = await ctx.as(token, { method: 'PATCH', url: `/v1/contacts/${c.id}`, payload: { emails: [kept, other2.emails[0]] } })
+    t.equal(steal.statusCode, 409, 'another contact\'s address is still refused')
+    t.same(Object.keys(await state()).sort(), [dropped, kept].sort(), 'and nothing changed')
+  })
+
   t.test('filters', async (t) => {
     const o = await createOrganization(ctx, token)
     const tag = unique('Filter')

@@ -1,0 +1,203 @@
+/**
+ * Mail intake (issue 5 §3) on PostgreSQL 15: messages per second to committed tickets through the
+ * real SMTP listener (the app in a child process, tickets router, 250 only after the intake
+ * transaction committed), next to a parse-and-discard smtp-server sink (smtp-server + mailparser,
+ * nothing stored) in another child, fed the same way in the same run.
+ *
+ * - pooled: nodemailer `pool: true, maxConnections: 8`, 16 sends in flight, 5 KB text messages and
+ *   200 KB messages carrying a PDF-like attachment. Targets ≥ 40 % and ≥ 30 % of the sink.
+ * - per connection: one SMTP connection per message, 16 in parallel (as relays and `swaks` deliver).
+ *   Target ≥ 80 % of the sink.
+ * - memory: the app's RSS before and after `rssMessages` more 5 KB messages through the pool (flat).
+ *
+ * Every message comes from one of 200 registered contacts of an organization with an active contract
+ * and has its own Message-ID, so each one really becomes a ticket; the run checks that every message
+ * the app accepted is a `ticket_created` inbound mail. The per-sender caps (SMTP_RATE_PER_SENDER_PER_MINUTE,
+ * AUTO_MAIL_CAP_PER_HOUR) are raised for the run: it sends hundreds of messages per sender in minutes.
+ *
+ *   npm run bench -- mail-intake [messages=600] [rssMessages=20000]
+ *
+ * `messages` is per throughput measurement (200 KB ones send a third of it); `rssMessages` 0 skips
+ * the memory part. With BENCH_CPU_PROF_DIR set, both servers write CPU profiles there.
+ */
+import { randomBytes } from 'node:crypto'
+import nodemailer from 'nodemailer'
+import pg from 'pg'
+import { apiClient, createBenchDatabase, seedTicketWorld } from './_fixtures.ts'
+import { type ChildServer, fmt, printResult, rssMb, startChildServer } from './_lib.ts'
+
+const messages = Number(process.argv[2] ?? 600)
+const rssMessages = Number(process.argv[3] ?? 20_000)
+const SENDERS = 200
+const IN_FLIGHT = 16
+const MAILBOX = 'support@desk.bench.test'
+const run = `${process.pid}-${Date.now()}`
+
+const PARAGRAPH =
+  'Since this morning the invoice export stops at the third page and the billing module shows error 42. We restarted the print service and the workstation, the error stays. '
+const SMALL_TEXT = PARAGRAPH.repeat(Math.ceil(4800 / PARAGRAPH.length)).slice(0, 4800)
+// 145 KB of bytes is 196 KB in base64 lines: with headers and the text part, a 200 KB message.
+const ATTACHMENT = (randomBytes(145 * 1024).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')
+
+const sender = (i: number) => `sender-${i % SENDERS}@customer.bench.test`
+
+function headers(i: number, tag: string, contentType: string) {
+  return [
+    `From: Customer ${i % SENDERS} <${sender(i)}>`,
+    `To: Support <${MAILBOX}>`,
+    `Subject: Invoice export stops at page 3 (${tag} ${i})`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <${tag}-${i}-${run}@customer.bench.test>`,
+    'MIME-Version: 1.0',
+    contentType,
+  ].join('\r\n')
+}
+
+const small = (i: number, tag: string) => `${headers(i, tag, 'Content-Type: text/plain; charset=utf-8')}\r\n\r\n${SMALL_TEXT}\r\n`
+
+const big = (i: number, tag: string) =>
+  [
+    headers(i, tag, 'Content-Type: multipart/mixed; boundary="b1"'),
+    '',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    SMALL_TEXT,
+    '--b1',
+    'Content-Type: application/pdf; name="export-page-3.pdf"',
+    'Content-Disposition: attachment; filename="export-page-3.pdf"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    ATTACHMENT,
+    '--b1--',
+    '',
+  ].join('\r\n')
+
+type Build = (i: number, tag: string) => string
+type Transporter = ReturnType<typeof nodemailer.createTransport>
+
+/** Sends messages first..first+count-1 with IN_FLIGHT workers; returns messages per second. */
+async function feed(transport: Transporter, first: number, count: number, build: Build, tag: string): Promise<number> {
+  let next = first
+  const end = first + count
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < end) {
+        const i = next++
+        const info = await transport.sendMail({ envelope: { from: sender(i), to: [MAILBOX] }, raw: build(i, tag) })
+        if (!/^250\b/.test(info.response)) throw new Error(`${tag} ${i}: ${info.response}`)
+      }
+    }),
+  )
+  return count / ((performance.now() - started) / 1000)
+}
+
+const base = { host: '127.0.0.1', secure: false, ignoreTLS: true, logger: false } as const
+const pooled = (port: number) => nodemailer.createTransport({ ...base, port, pool: true, maxConnections: 8, maxMessages: Number.POSITIVE_INFINITY })
+// Without `pool`, every sendMail opens its own connection and quits after the message.
+const perConnection = (port: number) => nodemailer.createTransport({ ...base, port })
+
+interface Scenario {
+  name: string
+  transport: (port: number) => Transporter
+  build: Build
+  count: number
+}
+
+let sent = 0
+/** Sink first, then the app, each after a short warm-up; the ratio is app ÷ sink. */
+async function measure(s: Scenario, sinkPort: number, appPort: number) {
+  const rates: number[] = []
+  for (const [label, port] of [
+    ['sink', sinkPort],
+    ['app', appPort],
+  ] as const) {
+    const t = s.transport(port)
+    try {
+      await feed(t, sent, IN_FLIGHT * 2, s.build, `warm-${s.name}-${label}`)
+      rates.push(await feed(t, sent + IN_FLIGHT * 2, s.count, s.build, `${s.name}-${label}`))
+    } finally {
+      t.close()
+    }
+    if (label === 'app') sent += IN_FLIGHT * 2 + s.count
+  }
+  const [sink, app] = rates as [number, number]
+  console.log(`${s.name.padEnd(12)} sink ${fmt(sink, 1).padStart(7)} msg/s   app ${fmt(app, 1).padStart(7)} msg/s   ratio ${fmt(app / sink)}`)
+  return app / sink
+}
+
+/** Every message the app answered 250 became a ticket: no quarantine, no throttling, no duplicate. */
+async function checkOutcomes(client: pg.Client, expected: number) {
+  const { rows } = await client.query<{ outcome: string; n: string }>('select outcome, count(*) n from inbound_mail group by outcome')
+  const by = Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]))
+  const { rows: t } = await client.query<{ n: string }>('select count(*) n from tickets')
+  if (by.ticket_created !== expected || Object.keys(by).length !== 1 || Number(t[0]!.n) !== expected) {
+    throw new Error(`expected ${expected} tickets from mail, got outcomes ${JSON.stringify(by)} and ${t[0]!.n} tickets`)
+  }
+}
+
+const database = await createBenchDatabase('mail')
+let app: ChildServer | undefined
+let sink: ChildServer | undefined
+const client = new pg.Client({ connectionString: database.url })
+try {
+  app = await startChildServer('app', {
+    DATABASE_URL: database.url,
+    BENCH_SMTP: '1',
+    SMTP_RATE_PER_SENDER_PER_MINUTE: '1000000',
+    AUTO_MAIL_CAP_PER_HOUR: '1000000',
+  })
+  sink = await startChildServer('mail-sink')
+  const world = await seedTicketWorld(database.url, apiClient(app.info.port!, app.info.token!))
+  await client.connect()
+  await client.query('update queues set inbound_email = $1 where id = $2', [MAILBOX, world.queueId])
+  await client.query(
+    `with c as (
+       insert into contacts (id, organization_id, name, authorized, created_at, updated_at)
+       select gen_random_uuid(), $1, 'Customer ' || g, true, now(), now() from generate_series(0, $2 - 1) g
+       returning id, name)
+     insert into contact_emails (email, contact_id) select 'sender-' || substr(name, 10) || '@customer.bench.test', id from c`,
+    [world.organizationId, SENDERS],
+  )
+
+  const appPort = Number(app.info.smtpPort)
+  const sinkPort = Number(sink.info.smtpPort)
+  const pooled5k = await measure({ name: 'pooled 5k', transport: pooled, build: small, count: messages }, sinkPort, appPort)
+  const pooled200k = await measure({ name: 'pooled 200k', transport: pooled, build: big, count: Math.ceil(messages / 3) }, sinkPort, appPort)
+  const perconn = await measure({ name: 'per-conn 5k', transport: perConnection, build: small, count: messages }, sinkPort, appPort)
+  console.log('targets: pooled 5k ≥ 0.40, pooled 200k ≥ 0.30, per-connection ≥ 0.80')
+  await checkOutcomes(client, sent)
+
+  const rssStart = rssMb(app.pid)
+  if (rssMessages > 0) {
+    const t = pooled(appPort)
+    try {
+      const step = Math.min(5000, rssMessages)
+      for (let done = 0; done < rssMessages; done += step) {
+        const n = Math.min(step, rssMessages - done)
+        const rate = await feed(t, sent, n, small, 'rss')
+        sent += n
+        console.log(`memory       ${String(done + n).padStart(6)} messages  ${fmt(rate, 1)} msg/s  app RSS ${fmt(rssMb(app.pid), 1)} MB`)
+      }
+    } finally {
+      t.close()
+    }
+    await checkOutcomes(client, sent)
+  }
+  const rssEnd = rssMb(app.pid)
+  console.log(`memory       RSS ${fmt(rssStart, 1)} MB → ${fmt(rssEnd, 1)} MB over ${rssMessages} messages`)
+  printResult('mail-intake', {
+    pooled5k_ratio: pooled5k,
+    pooled200k_ratio: pooled200k,
+    perconn_ratio: perconn,
+    rss_start_mb: Math.round(rssStart),
+    rss_end_mb: Math.round(rssEnd),
+    ratio: Math.min(pooled5k, pooled200k, perconn),
+  })
+} finally {
+  await client.end().catch(() => {})
+  await app?.stop()
+  await sink?.stop()
+  await database.drop()
+}
