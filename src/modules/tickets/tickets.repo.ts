@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.ts'
 import { ticketEvents, ticketSlaClocks, tickets, ticketStates } from '../../db/schema/index.ts'
 import { AppError } from '../../lib/errors.ts'
 import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
+import { isoFromPg } from '../../lib/pg-timestamp.ts'
 import { type ListTicketsQuery, Ticket } from './tickets.schemas.ts'
 
 export type TicketRow = typeof tickets.$inferSelect
@@ -40,18 +41,6 @@ const LIST_COLUMNS = sql.raw(
     sql`, `,
   )).sql,
 )
-
-/**
- * A timestamptz as both drivers hand it over as text ('2026-01-19 08:00:00.123456+00' in a UTC
- * session) → what Date#toISOString() writes; other offsets and eras go through Date.
- */
-export function isoFromPg(s: string | null): string | null {
-  if (s === null) return null
-  if (s.length >= 22 && s.length <= 29 && s[10] === ' ' && s.endsWith('+00')) {
-    return `${s.slice(0, 10)}T${s.slice(11, 19)}${(s.slice(19, -3) || '.').padEnd(4, '0').slice(0, 4)}Z`
-  }
-  return new Date(s).toISOString()
-}
 
 /**
  * Keyset pagination per sort: (created_at, id) and (updated_at, id) descending, (next_due_at, id)
