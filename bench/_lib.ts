@@ -80,3 +80,15 @@ export function printResult(name: string, metrics: Record<string, number | strin
   const parts = Object.entries(metrics).map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v, Number.isInteger(v) ? 0 : 3) : v}`)
   console.log(`RESULT ${name} ${parts.join(' ')}`)
 }
+
+/** mulberry32: a small deterministic generator, so benchmark inputs are the same on every run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -11,21 +11,11 @@ import {
   compileCalendar,
   NaiveBusinessCalendar,
 } from '../src/lib/business-time/index.ts'
+import { mulberry32 } from './_lib.ts'
 
 const N = 1_000_000
 const NAIVE_SAMPLE = 100
 const ROUNDS = 5
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const spec: BusinessCalendarSpec = {
   timeZone: 'Europe/Sofia',

@@ -102,7 +102,7 @@ export const getTicket = async (deps: Deps, principal: Principal, id: string): P
 export async function listTickets(deps: Deps, principal: Principal, q: ListTicketsQuery): Promise<Page<Ticket>> {
   let stateIds: string[] | null = null
   if (q.state) stateIds = (await repo.allStates(deps.db)).filter((s) => s.key === q.state).map((s) => s.id)
-  return repo.listTickets(deps.db, { ...q, limit: q.limit ?? 50 }, { organizationId: organizationScope(principal), stateIds }, deps.clock.now(), toTicket)
+  return repo.listTickets(deps.db, { ...q, limit: q.limit ?? 50 }, { organizationId: organizationScope(principal), stateIds }, deps.clock.now())
 }
 
 const factsOf = (t: repo.TicketRow, planId: string | null): TicketFacts => ({

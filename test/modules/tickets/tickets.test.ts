@@ -486,6 +486,16 @@ t.test('tickets', async (t) => {
     const url = `/v1/tickets/${waiting.id}`
     const placed = await ok(await as(agent.token, { method: 'PATCH', url, payload: { siteId: site!.id, equipmentId: box!.id } }))
     t.match(placed, { siteId: site!.id, equipmentId: box!.id })
+    // A list item is the ticket as GET returns it (lists read their own column set and decode timestamps themselves).
+    await ctx.deps.db
+      .update(tickets)
+      .set({ description: { ...viaForm.description, internalNote: 'not in the schema' } })
+      .where(eq(tickets.id, viaForm.id))
+    const listed = (await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets?organizationId=${org.id}&limit=200` }))).data
+    for (const id of [waiting.id, viaForm.id]) {
+      const one = await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${id}` }))
+      t.strictSame(listed.find((x: { id: string }) => x.id === id), one, `list item = GET /v1/tickets/${id}`)
+    }
     const placedEvents = (await ok(await as(agent.token, { method: 'GET', url: `${url}/events?limit=100` }))).data
     t.ok(placedEvents.some((e: { field: string; new: unknown }) => e.field === 'siteId' && e.new === site!.id), 'an event per field')
     const wrongSite = await as(agent.token, { method: 'PATCH', url, payload: { siteId: foreignSite!.id } })
