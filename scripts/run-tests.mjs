@@ -1,8 +1,22 @@
 // Runs tap and ends with the plain line CI reads (`N passed, N failed`), keeping tap's exit status.
 // Extra arguments go to tap (e.g. a single test file).
 import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 
-const child = spawn('npx', ['tap', ...process.argv.slice(2)], { stdio: ['inherit', 'pipe', 'inherit'] })
+// DESKLEDGER_TEST_SCOPE=database (CI's PostgreSQL pass): only the files that touch the test
+// database. Files marked `// test-scope: no-database` (pure code, processes on the embedded
+// database) give the same result whatever TEST_DATABASE_URL says; the PGlite pass runs them.
+function databaseFiles() {
+  const files = readdirSync('test', { recursive: true })
+    .map((f) => path.join('test', String(f)))
+    .filter((f) => f.endsWith('.test.ts') && !readFileSync(f, 'utf8').startsWith('// test-scope: no-database'))
+  return files.sort()
+}
+
+const args = process.argv.slice(2)
+if (process.env.DESKLEDGER_TEST_SCOPE === 'database' && !args.some((a) => a.endsWith('.ts'))) args.push(...databaseFiles())
+const child = spawn('npx', ['tap', ...args], { stdio: ['inherit', 'pipe', 'inherit'] })
 let buffered = ''
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk)

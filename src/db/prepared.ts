@@ -3,10 +3,10 @@ import { type Placeholder, sql } from 'drizzle-orm'
 import type { Db } from './client.ts'
 
 /**
- * Hot writes built once per shape. Drizzle spends most of a ticket create's CPU turning the query
+ * Hot queries built once per shape. Drizzle spends most of a ticket create's CPU turning the query
  * builders into SQL text (about a millisecond for the create's one statement: ~200 column values
  * across five tables). A Binder swaps every value for a numbered placeholder and records the
- * shape (which columns, how many rows), so equal shapes give identical SQL; `preparedWrite` keeps
+ * shape (which columns, how many rows), so equal shapes give identical SQL; `preparedQuery` keeps
  * drizzle's prepared query per shape for the application's database handle and only fills in
  * the values on later calls. On a transaction handle (mail intake, recurring tickets) the query
  * is built each time: a prepared query belongs to the session it was made on.
@@ -69,7 +69,7 @@ const cache = new WeakMap<object, Map<string, Prepared<unknown>>>()
  * `site`, shape) when `handle` is `cacheKey` itself. `site` names the code that builds it: the
  * shape alone does not say which statement the columns belong to.
  */
-export function preparedWrite<T>(cacheKey: Db, handle: Db, site: string, b: Binder, build: (h: Db) => Preparable<T>): Promise<T> {
+export function preparedQuery<T>(cacheKey: Db, handle: Db, site: string, b: Binder, build: (h: Db) => Preparable<T>): Promise<T> {
   const key = `${site}|${b.shape}`
   const name = () => `w_${createHash('sha1').update(key).digest('base64url')}`
   if (handle !== cacheKey) return build(handle).prepare(name()).execute(b.values)

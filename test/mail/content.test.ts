@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 import t from 'tap'
 import { htmlToText, sanitizeHtml, splitQuoted } from '../../src/modules/mail/content.ts'
 import { parseInbound } from '../../src/modules/mail/parse.ts'

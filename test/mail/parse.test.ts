@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 import t from 'tap'
 import { messageIdsIn, normalizeMessageId, parseHeaderBlock, parseInbound, syntheticMessageKey } from '../../src/modules/mail/parse.ts'
 import { TEXTS } from './fixtures/texts.ts'

@@ -1,3 +1,4 @@
+// test-scope: no-database (processes on the embedded database only: CI runs it once, in the PGlite pass)
 import { mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { addressOf, loadConfig, mailDomain, mailIdSecret } from '../../src/config.ts'

@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 import fc from 'fast-check'
 import t from 'tap'
 import { isoFromPg } from '../../src/lib/pg-timestamp.ts'

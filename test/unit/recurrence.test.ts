@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 // Recurring-ticket schedules at fixed instants (expectations in UTC), DST in both directions, catch-up,
 // validation messages, and fast-check properties with a minute-stepping cron reference.
 import fc from 'fast-check'

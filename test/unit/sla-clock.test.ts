@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 // SLA clocks at fixed instants. Europe/Sofia is +02:00 in winter, +03:00 in summer (from 2026-03-29 04:00).
 import t from 'tap'
 import { type BusinessCalendarSpec, compileCalendar, type IsoWeekday } from '../../src/lib/business-time/index.ts'

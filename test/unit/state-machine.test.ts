@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 import t from 'tap'
 import { DEFAULT_STATES } from '../../src/db/seed-defaults.ts'
 import { canTransition, type StateNode } from '../../src/lib/state-machine.ts'

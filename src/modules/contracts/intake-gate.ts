@@ -1,5 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { contactEmails, contacts, contracts, organizations } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import { dateIn } from '../../lib/civil-date.ts'
@@ -73,28 +74,31 @@ const gateColumns = {
  * round trip (a row per contract; one row with `contract` null when there is none): intake is the
  * hottest write path and every round trip is paid by each request.
  */
-function gateRows(db: Db, req: IntakeRequest) {
+function gateRows(cacheKey: Db, db: Db, req: IntakeRequest) {
   const contractJoin = and(eq(contracts.organizationId, contacts.organizationId), inArray(contracts.status, ['active', 'suspended']))
+  const b = new Binder()
   if (req.contactId) {
-    return db
+    const id = b.value(req.contactId)
+    return preparedQuery(cacheKey, db, 'gate:contact', b, (h) =>
+      h.select(gateColumns).from(contacts).innerJoin(organizations, eq(organizations.id, contacts.organizationId)).leftJoin(contracts, contractJoin).where(eq(contacts.id, id)),
+    )
+  }
+  const email = b.value((req.email ?? '').trim().toLowerCase())
+  return preparedQuery(cacheKey, db, 'gate:email', b, (h) =>
+    h
       .select(gateColumns)
-      .from(contacts)
+      .from(contactEmails)
+      .innerJoin(contacts, eq(contacts.id, contactEmails.contactId))
       .innerJoin(organizations, eq(organizations.id, contacts.organizationId))
       .leftJoin(contracts, contractJoin)
-      .where(eq(contacts.id, req.contactId))
-  }
-  return db
-    .select(gateColumns)
-    .from(contactEmails)
-    .innerJoin(contacts, eq(contacts.id, contactEmails.contactId))
-    .innerJoin(organizations, eq(organizations.id, contacts.organizationId))
-    .leftJoin(contracts, contractJoin)
-    .where(eq(contactEmails.email, (req.email ?? '').trim().toLowerCase()))
+      .where(eq(contactEmails.email, email)),
+  )
 }
 
-export async function checkIntake(db: Db, req: IntakeRequest): Promise<IntakeDecision> {
+/** `cacheKey`: the application's database handle, when `db` is it or a transaction on it (prepared queries are kept for it). */
+export async function checkIntake(db: Db, req: IntakeRequest, cacheKey: Db = db): Promise<IntakeDecision> {
   const who = req.contactId ? `contact ${req.contactId}` : `sender ${req.email ?? '(none)'}`
-  const found = req.contactId || req.email ? await gateRows(db, req) : []
+  const found = req.contactId || req.email ? await gateRows(cacheKey, db, req) : []
   if (!found.length) return { ok: false, reason: 'unknown_contact', detail: `${who} is not a registered contact` }
   const { active: contactActive, ...contact } = found[0]!.contact
   const { active: orgActive, ...organization } = found[0]!.organization

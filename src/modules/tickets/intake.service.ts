@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { writeCtes } from '../../db/crud.ts'
-import { Binder, preparedWrite } from '../../db/prepared.ts'
+import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { equipment, queues, sites, ticketMessages, tickets, ticketStates, ticketTypes } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import type { Priority } from '../../db/schema/ticket-config.ts'
@@ -83,7 +83,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const db = tx ?? deps.db
   const at = input.at
   const req = 'contactId' in input.requester ? { contactId: input.requester.contactId } : { email: input.requester.email }
-  const gate = await checkIntake(db, { ...req, channel: input.channel, at })
+  const gate = await checkIntake(db, { ...req, channel: input.channel, at }, deps.db)
   let contractId: string | null = null
   let planId: string | null = null
   let contractPolicyId: string | null = null
@@ -198,7 +198,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     updatedAt: at,
   })
   const search = b.value(searchText)
-  const [ticket] = await preparedWrite(deps.db, db, 'intake', b, (h) =>
+  const [ticket] = await preparedQuery(deps.db, db, 'intake', b, (h) =>
     h
       .with(
         ...writeCtes(h, [

@@ -1,3 +1,4 @@
+// test-scope: no-database (processes on the embedded database only: CI runs it once, in the PGlite pass)
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'

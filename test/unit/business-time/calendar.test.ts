@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 // Hand-computed expectations at fixed instants (Europe/Sofia is +02:00 in winter, +03:00 in summer).
 import t from 'tap'
 import {

@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 // DST in both directions, five zones, with a 24x7 calendar (real seconds) and a 09:00–18:00 one
 // (wall-clock hours kept). Expectations are written with explicit UTC offsets.
 import t from 'tap'

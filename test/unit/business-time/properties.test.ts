@@ -1,3 +1,4 @@
+// test-scope: no-database (pure code: CI runs it once, in the PGlite pass)
 // fast-check properties over several calendars/zones, including a naive minute-stepping reference.
 import fc from 'fast-check'
 import t from 'tap'
