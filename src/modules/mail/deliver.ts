@@ -90,6 +90,7 @@ export function deliverToTickets(deps: Deps): DeliverFn {
           queueId: input.queue.id,
           attachments: files,
           mailMessageId: parsed.messageId,
+          gate: intake,
           createdBy: { kind: 'contact', id: intake.contact.id },
           at: input.at,
         })

@@ -12,7 +12,7 @@ import { AppError, type FieldError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { missingDescriptionFields } from '../../lib/ticket-description.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
-import { checkIntake, type IntakeRefusal } from '../contracts/intake-gate.ts'
+import { checkIntake, type IntakeDecision, type IntakeRefusal } from '../contracts/intake-gate.ts'
 import { outboxInsert, outboxRows } from '../outbox/outbox.service.ts'
 import { type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
 import { type Actor, actorKey, type EventInput, eventRows, eventsInsert } from './events.ts'
@@ -36,6 +36,8 @@ export interface IntakeInput {
   /** An agent taking responsibility for a request the gate refused (a phone call from a lapsed customer …). */
   gateOverride?: { reason: string; agentId: string }
   mailMessageId?: string
+  /** The gate's acceptance, when the caller has just asked it (mail routing, in the same transaction): not asked twice. */
+  gate?: Extract<IntakeDecision, { ok: true }>
   createdBy: Actor
   at: Date
 }
@@ -83,7 +85,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const db = tx ?? deps.db
   const at = input.at
   const req = 'contactId' in input.requester ? { contactId: input.requester.contactId } : { email: input.requester.email }
-  const gate = await checkIntake(db, { ...req, channel: input.channel, at }, deps.db)
+  const gate: IntakeDecision = input.gate ?? (await checkIntake(db, { ...req, channel: input.channel, at }, deps.db))
   let contractId: string | null = null
   let planId: string | null = null
   let contractPolicyId: string | null = null
