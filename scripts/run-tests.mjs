@@ -7,15 +7,20 @@ import path from 'node:path'
 // DESKLEDGER_TEST_SCOPE=database (CI's PostgreSQL pass): only the files that touch the test
 // database. Files marked `// test-scope: no-database` (pure code, processes on the embedded
 // database) give the same result whatever TEST_DATABASE_URL says; the PGlite pass runs them.
-function databaseFiles() {
-  const files = readdirSync('test', { recursive: true })
+function allTestFiles() {
+  return readdirSync('test', { recursive: true })
     .map((f) => path.join('test', String(f)))
-    .filter((f) => f.endsWith('.test.ts') && !readFileSync(f, 'utf8').startsWith('// test-scope: no-database'))
-  return files.sort()
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
 }
 
+// The longest files first, so the run does not end with one of them alone on a core.
+const SLOW_FIRST = ['test/server/server.test.ts', 'test/cli/admin.test.ts', 'test/mail/smtp/server.test.ts', 'test/jobs/multi-instance.test.ts', 'test/modules/outbox/outbox.test.ts']
 const args = process.argv.slice(2)
-if (process.env.DESKLEDGER_TEST_SCOPE === 'database' && !args.some((a) => a.endsWith('.ts'))) args.push(...databaseFiles())
+if (!args.some((a) => a.endsWith('.ts'))) {
+  const files = allTestFiles().filter((f) => process.env.DESKLEDGER_TEST_SCOPE !== 'database' || !readFileSync(f, 'utf8').startsWith('// test-scope: no-database'))
+  args.push(...files.filter((f) => SLOW_FIRST.includes(f)).sort((a, b) => SLOW_FIRST.indexOf(a) - SLOW_FIRST.indexOf(b)), ...files.filter((f) => !SLOW_FIRST.includes(f)))
+}
 const child = spawn('npx', ['tap', ...args], { stdio: ['inherit', 'pipe', 'inherit'] })
 let buffered = ''
 child.stdout.on('data', (chunk) => {

@@ -21,7 +21,7 @@ t.test('the service starts on the embedded database, guards its data directory a
     server.child.kill('SIGKILL')
   })
 
-  const health = await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000)
+  const health = await waitForHttp(`http://127.0.0.1:${port}/health`, 150_000)
   t.equal(health.status, 200)
   t.ok(health.headers.get('x-request-id'), 'every response carries a request id')
   const ready = await fetch(`http://127.0.0.1:${port}/ready`)
@@ -68,7 +68,7 @@ t.test('with the scheduler on, the process runs the jobs and lists their runs', 
   t.teardown(() => {
     server.child.kill('SIGKILL')
   })
-  await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000)
+  await waitForHttp(`http://127.0.0.1:${port}/health`, 150_000)
   t.match(server.output(), /scheduler started/)
   t.match(server.output(), /"disabled":\["purge-job-runs"\]/)
   // Cron fires only at the hour's :07/:17; a real process proves the wiring, the job tests prove the runs.

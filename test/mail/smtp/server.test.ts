@@ -17,7 +17,7 @@ t.test('npm start: the SMTP listener beside the HTTP API, as the README shows it
     server.child.kill('SIGKILL')
   })
   const base = `http://127.0.0.1:${port}`
-  await waitForHttp(`${base}/health`, 60_000)
+  await waitForHttp(`${base}/health`, 150_000)
   const ready = await fetch(`${base}/ready`)
   t.same(await ready.json(), { status: 'ready', checks: { database: true, migrations: true, smtp: true } })
 
