@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { contracts, ticketSlaClocks, tickets } from '../../db/schema/index.ts'
 import type { Deps } from '../../deps.ts'
 import { nextSlaEventAt } from '../../lib/sla-clock.ts'
@@ -23,25 +24,21 @@ type ClockRow = typeof ticketSlaClocks.$inferSelect
 const iso = (d: Date | null) => (d === null ? null : d.toISOString())
 
 /**
- * The idle tick's one question, as a named prepared statement per database handle: planning it
+ * The idle tick's one question, prepared once per database handle (db/prepared.ts): planning it
  * (the tickets table has a dozen indexes, several partial) takes about 1 ms, running it through
  * the partial index about 0.03 ms, and most ticks ask nothing else.
  */
-const probes = new WeakMap<Db, ReturnType<typeof prepareProbe>>()
-const prepareProbe = (db: Db) =>
-  db
-    .select({ id: tickets.id })
-    .from(tickets)
-    .where(and(isNotNull(tickets.nextSlaEventAt), lte(tickets.nextSlaEventAt, sql.placeholder('now'))))
-    .limit(1)
-    .prepare('sla_scan_due_probe')
 async function anyDue(db: Db, now: Date): Promise<boolean> {
-  let probe = probes.get(db)
-  if (!probe) {
-    probe = prepareProbe(db)
-    probes.set(db, probe)
-  }
-  return (await probe.execute({ now: now.toISOString() })).length > 0
+  const b = new Binder()
+  const at = b.value(now.toISOString())
+  const rows = await preparedQuery(db, db, 'sla-scan:due', b, (h) =>
+    h
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(and(isNotNull(tickets.nextSlaEventAt), lte(tickets.nextSlaEventAt, at)))
+      .limit(1),
+  )
+  return rows.length > 0
 }
 
 /**

@@ -231,7 +231,9 @@ interface IntakeConfig {
   defaultState: typeof ticketStates.$inferSelect | undefined
 }
 async function readIntakeConfig(db: Db): Promise<IntakeConfig> {
-  const [qs, ts, [defaultState]] = [await db.select().from(queues), await db.select().from(ticketTypes), await db.select().from(ticketStates).where(eq(ticketStates.isDefault, true)).limit(1)]
+  const qs = await db.select().from(queues)
+  const ts = await db.select().from(ticketTypes)
+  const [defaultState] = await db.select().from(ticketStates).where(eq(ticketStates.isDefault, true)).limit(1)
   return { queues: new Map(qs.map((q) => [q.id, q])), types: new Map(ts.map((t) => [t.id, t])), defaultState }
 }
 const cachedIntakeConfig = configCache(INTAKE_CONFIG_CACHE_MS, readIntakeConfig)
