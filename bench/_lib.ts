@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 
@@ -71,6 +71,53 @@ export function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   if (!kb) throw new Error(`no VmRSS for process ${pid}`)
   return Number(kb[1]) / 1024
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 if it has gone. */
+function cpuSeconds(pid: number | 'self', which: 'all' | 'system' = 'all'): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime, in clock ticks (USER_HZ = 100 on Linux)
+    return ((which === 'all' ? Number(fields[11]) : 0) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+function postgresPids(): number[] {
+  const pids: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(d))
+    } catch {}
+  }
+  return pids
+}
+
+/**
+ * Where the CPU went while `work` ran: this process (load generator or bare client), the given
+ * child (the app) and every PostgreSQL process, in CPU milliseconds per operation. On a 2-core
+ * machine the three share the cores, so a ratio is bounded by the CPU each side spends per operation.
+ */
+export async function cpuPerOp<T>(childPid: number | undefined, work: () => Promise<T>, ops: (r: T) => number) {
+  const pgBefore = new Map(postgresPids().map((p) => [p, cpuSeconds(p)]))
+  const before = { self: cpuSeconds('self'), child: childPid ? cpuSeconds(childPid) : 0, childSystem: childPid ? cpuSeconds(childPid, 'system') : 0 }
+  const result = await work()
+  let pgSeconds = 0
+  for (const p of postgresPids()) pgSeconds += cpuSeconds(p) - (pgBefore.get(p) ?? 0)
+  const n = Math.max(1, ops(result))
+  const per = (s: number) => (s * 1000) / n
+  return {
+    result,
+    cpu: {
+      self: per(cpuSeconds('self') - before.self),
+      child: childPid ? per(cpuSeconds(childPid) - before.child) : 0,
+      childSystem: childPid ? per(cpuSeconds(childPid, 'system') - before.childSystem) : 0,
+      postgres: per(pgSeconds),
+    },
+  }
 }
 
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : String(n))

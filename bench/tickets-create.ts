@@ -12,7 +12,7 @@
  *   npm run bench -- tickets-create [seconds]
  */
 import pg from 'pg'
-import { fmt, httpLoad, percentile, printResult, startChildServer } from './_lib.ts'
+import { cpuPerOp, fmt, httpLoad, percentile, printResult, startChildServer } from './_lib.ts'
 import { apiClient, createBenchDatabase, seedTicketWorld, type TicketWorld, timedLoop } from './_fixtures.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
@@ -47,9 +47,9 @@ async function bare(url: string, w: TicketWorld, concurrency: number) {
     }
   }
   for (let i = 0; i < concurrency * 20; i++) await once()
-  const r = await timedLoop(concurrency, seconds, once)
+  const { result: r, cpu } = await cpuPerOp(undefined, () => timedLoop(concurrency, seconds, once), (r) => r.latencies.length)
   await pool.end()
-  return { rps: r.rps, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) }
+  return { rps: r.rps, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), cpu }
 }
 
 const database = await createBenchDatabase('create')
@@ -70,10 +70,11 @@ try {
   const metrics: Record<string, number> = {}
   for (const c of LEVELS) {
     const b = await bare(database.url, world, c)
-    const a = await post(c, seconds)
+    const { result: a, cpu } = await cpuPerOp(app.pid, () => post(c, seconds), (r) => r.rps * seconds)
     if (a.non2xx || a.errors) throw new Error(`the app answered ${a.non2xx} non-2xx and ${a.errors} errors at c${c}`)
     console.log(`c${c}  bare pg   ${fmt(b.rps, 0)} tx/s   p50 ${fmt(b.p50)} ms  p99 ${fmt(b.p99)} ms`)
     console.log(`c${c}  API       ${fmt(a.rps, 0)} req/s  p50 ${a.p50} ms  p99 ${a.p99} ms`)
+    console.log(`c${c}  CPU ms per op: bare client ${fmt(b.cpu.self)} + postgres ${fmt(b.cpu.postgres)}; load ${fmt(cpu.self)} + app ${fmt(cpu.child)} (kernel ${fmt(cpu.childSystem)}) + postgres ${fmt(cpu.postgres)}`)
     console.log(`c${c}  ratios    throughput ${fmt(a.rps / b.rps)} (≥ 0.50, aim 0.65)  p99 ${fmt(a.p99 / b.p99)}× (≤ 2.5)`)
     Object.assign(metrics, {
       [`c${c}_api_rps`]: Math.round(a.rps),
