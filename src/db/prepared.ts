@@ -1,48 +1,51 @@
 import { createHash } from 'node:crypto'
-import { type Placeholder, sql } from 'drizzle-orm'
+import { Column, getTableName, is, Param, Placeholder, SQL } from 'drizzle-orm'
 import type { Db } from './client.ts'
 
 /**
- * Hot queries built once per shape. Drizzle spends most of a ticket create's CPU turning the query
- * builders into SQL text (about a millisecond for the create's one statement: ~200 column values
- * across five tables). A Binder swaps every value for a numbered placeholder and records the
- * shape (which columns, how many rows), so equal shapes give identical SQL; `preparedQuery` keeps
- * drizzle's prepared query per shape for the application's database handle and only fills in
- * the values on later calls. On a transaction handle (mail intake, recurring tickets) the query
- * is built each time: a prepared query belongs to the session it was made on.
+ * Hot queries built once per shape and run without drizzle's per-call machinery.
+ *
+ * Drizzle spends most of a ticket create's CPU turning the query builders into SQL text (about
+ * a millisecond for the create's one statement: ~200 column values across five tables), and a
+ * good share of the rest executing its prepared query (placeholder lookup by name with `is()`
+ * checks per parameter, tracing spans, row mapping through generic paths). A Binder swaps every
+ * value for a numbered placeholder and records the shape (which columns, how many rows), so equal
+ * shapes give identical SQL. `preparedQuery` has drizzle build the query once per shape and keeps
+ * what executing it needs: the SQL text, one encoder per parameter, one decoder per result
+ * column. Those belong to the database, not to a session, so a transaction handle (mail intake,
+ * recurring tickets) uses the same compiled statement as the pool.
  *
  * Columns with a default function (`$defaultFn`: the UUIDv7 ids) must be given in the rows:
- * drizzle runs that function while building, so a prepared statement would repeat its value.
+ * drizzle runs that function while building, so a compiled statement would repeat its value.
  */
 export class Binder {
-  readonly values: Record<string, unknown> = {}
+  readonly list: unknown[] = []
   #shape: string[] = []
-  #n = 0
 
   /** A placeholder for one value, for use inside sql`` fragments. */
   value(v: unknown): Placeholder {
-    const name = `p${this.#n++}`
-    this.values[name] = v
-    return sql.placeholder(name)
+    const i = this.list.push(v) - 1
+    return placeholderAt(i)
   }
 
   /** The row with each value replaced by a placeholder; undefined (the column default) and null stay. */
   row<T extends object>(row: T): T {
     const out: Record<string, unknown> = {}
-    const keys: string[] = []
-    for (const [k, v] of Object.entries(row)) {
+    let keys = ''
+    for (const k in row) {
+      const v = row[k]
       if (v === undefined) continue
       // Drizzle maps a placeholder's value through the column's encoder, which does not take null;
-      // a null is kept as a plain parameter instead, fixed in the prepared query, so it is part of the shape.
+      // a null is kept as a plain parameter instead, fixed in the statement, so it is part of the shape.
       if (v === null) {
-        keys.push(`${k}=null`)
+        keys += `${k}=null,`
         out[k] = null
         continue
       }
-      keys.push(k)
+      keys += `${k},`
       out[k] = this.value(v)
     }
-    this.#shape.push(keys.join(','))
+    this.#shape.push(keys)
     return out as T
   }
 
@@ -56,33 +59,162 @@ export class Binder {
   }
 }
 
+// Placeholders are immutable: one object per index, shared by every Binder.
+const placeholders: Placeholder[] = []
+function placeholderAt(i: number): Placeholder {
+  for (let n = placeholders.length; n <= i; n++) placeholders.push(new Placeholder(`p${n}`))
+  return placeholders[i]!
+}
+
 interface Preparable<T> {
   prepare(name: string): { execute(values?: Record<string, unknown>): Promise<T> }
 }
-type Prepared<T> = ReturnType<Preparable<T>['prepare']>
 
-const MAX_SHAPES = 256
-const cache = new WeakMap<object, Map<string, Prepared<unknown>>>()
+/** What drizzle's prepared query holds (drizzle-orm 0.45, node-postgres and PGlite drivers alike). */
+interface DrizzlePrepared {
+  queryString: string
+  params: unknown[]
+  fields?: Array<{ path: string[]; field: unknown }>
+  joinsNotNullableMap?: Record<string, boolean>
+  customResultMapper?: unknown
+  queryConfig: Record<string, unknown>
+  rawQueryConfig: Record<string, unknown>
+}
+
+interface QueryClient {
+  query(config: unknown, values?: unknown, options?: unknown): Promise<{ rows: unknown[] }>
+}
+
+interface Compiled {
+  encode(values: unknown[]): unknown[]
+  run(client: QueryClient, params: unknown[]): Promise<unknown>
+}
+
+interface Decoder {
+  mapFromDriverValue(v: unknown): unknown
+}
+
+/** The decoder drizzle would use for a selected field (utils.js mapResultRow). */
+function decoderOf(field: unknown): Decoder {
+  if (is(field, Column)) return field
+  if (is(field, SQL)) return (field as unknown as { decoder: Decoder }).decoder
+  const f = field as { _?: { sql: { decoder: Decoder } }; sql?: { decoder: Decoder } }
+  return f._?.sql.decoder ?? f.sql!.decoder
+}
 
 /**
- * Runs `build(handle)` with the binder's values, from a prepared query kept per (`cacheKey`,
- * `site`, shape) when `handle` is `cacheKey` itself. `site` names the code that builds it: the
- * shape alone does not say which statement the columns belong to.
+ * Rows (arrays, in the order of `fields`) into the objects drizzle returns: nested by path, each
+ * value through its column's decoder, and a left-joined table's object null when its first
+ * column is null (drizzle's rule for joins that may not match).
+ */
+function rowMapper(fields: NonNullable<DrizzlePrepared['fields']>, notNullable: Record<string, boolean> | undefined) {
+  const cols = fields.map(({ path, field }) => ({
+    path,
+    decoder: decoderOf(field),
+    table: notNullable && path.length === 2 && is(field, Column) ? getTableName(field.table) : undefined,
+  }))
+  const nullable = new Map<string, string>()
+  for (const c of cols) {
+    if (!c.table) continue
+    const first = nullable.get(c.path[0]!)
+    if (first === undefined) nullable.set(c.path[0]!, c.table)
+    else if (first !== c.table) nullable.set(c.path[0]!, '')
+  }
+  const nullables = [...nullable].filter(([, table]) => table && !notNullable![table])
+  const firstIndex = new Map(nullables.map(([object]) => [object, cols.findIndex((c) => c.path[0] === object)]))
+  return (row: unknown[]) => {
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < cols.length; i++) {
+      const { path, decoder } = cols[i]!
+      let node = out
+      for (let j = 0; j < path.length - 1; j++) node = (node[path[j]!] ??= {}) as Record<string, unknown>
+      const raw = row[i]
+      node[path[path.length - 1]!] = raw === null ? null : decoder.mapFromDriverValue(raw)
+    }
+    for (const [object, index] of firstIndex) if (row[index] === null) out[object] = null
+    return out
+  }
+}
+
+// pg asks for a parser per result column on every execution; drizzle's lookup runs a chain of
+// comparisons each time, so the answer is remembered per type.
+function memoTypes(types: { getTypeParser(oid: number, format: string): unknown }) {
+  const known = new Map<string, unknown>()
+  return {
+    getTypeParser(oid: number, format: string) {
+      const key = `${oid}:${format}`
+      let p = known.get(key)
+      if (!p) known.set(key, (p = types.getTypeParser(oid, format)))
+      return p
+    },
+  }
+}
+
+function compile(q: DrizzlePrepared, name: string): Compiled | undefined {
+  if (q.customResultMapper) return undefined
+  const encoders = q.params.map((p): ((values: unknown[]) => unknown) => {
+    if (is(p, Placeholder)) {
+      const i = Number(p.name.slice(1))
+      return (values) => values[i]
+    }
+    if (is(p, Param) && is(p.value, Placeholder)) {
+      const i = Number(p.value.name.slice(1))
+      const encoder = p.encoder as { mapToDriverValue(v: unknown): unknown }
+      return (values) => encoder.mapToDriverValue(values[i])
+    }
+    return () => p
+  })
+  const encode = (values: unknown[]) => encoders.map((e) => e(values))
+  const isPg = 'types' in q.queryConfig
+  const fields = q.fields
+  const config = fields ? q.queryConfig : q.rawQueryConfig
+  const mapRow = fields ? rowMapper(fields, q.joinsNotNullableMap) : undefined
+  if (isPg) {
+    const pgConfig = { ...config, name, types: memoTypes(config.types as Parameters<typeof memoTypes>[0]) }
+    return {
+      encode,
+      run: async (client, params) => {
+        const result = await client.query(pgConfig, params)
+        return mapRow ? (result.rows as unknown[][]).map(mapRow) : result
+      },
+    }
+  }
+  return {
+    encode,
+    run: async (client, params) => {
+      const result = await client.query(q.queryString, params, config)
+      return mapRow ? (result.rows as unknown[][]).map(mapRow) : result
+    },
+  }
+}
+
+const MAX_SHAPES = 256
+const cache = new WeakMap<object, Map<string, Compiled | null>>()
+
+/** The driver client behind a drizzle handle: the pool or PGlite, or a transaction's own connection. */
+const clientOf = (handle: Db) => (handle as unknown as { session: { client: QueryClient } }).session.client
+
+/**
+ * Runs `build(handle)` with the binder's values from a statement compiled once per (`cacheKey`,
+ * `site`, shape). `cacheKey` is the application's database handle; `handle` is it or a transaction
+ * on it. `site` names the code that builds it: the shape alone does not say which statement the
+ * columns belong to.
  */
 export function preparedQuery<T>(cacheKey: Db, handle: Db, site: string, b: Binder, build: (h: Db) => Preparable<T>): Promise<T> {
   const key = `${site}|${b.shape}`
-  const name = () => `w_${createHash('sha1').update(key).digest('base64url')}`
-  if (handle !== cacheKey) return build(handle).prepare(name()).execute(b.values)
   let shapes = cache.get(cacheKey)
   if (!shapes) {
     shapes = new Map()
     cache.set(cacheKey, shapes)
   }
-  let q = shapes.get(key) as Prepared<T> | undefined
-  if (!q) {
+  let compiled = shapes.get(key)
+  const named = () => `w_${createHash('sha1').update(key).digest('base64url')}`
+  if (compiled === undefined) {
     if (shapes.size >= MAX_SHAPES) shapes.clear()
-    q = build(handle).prepare(name())
-    shapes.set(key, q)
+    compiled = compile(build(handle).prepare(named()) as unknown as DrizzlePrepared, named()) ?? null
+    shapes.set(key, compiled)
   }
-  return q.execute(b.values)
+  // A query drizzle maps itself (relational queries) runs through drizzle.
+  if (!compiled) return build(handle).prepare(named()).execute(Object.fromEntries(b.list.map((v, i) => [`p${i}`, v])))
+  return compiled.run(clientOf(handle), compiled.encode(b.list)) as Promise<T>
 }
