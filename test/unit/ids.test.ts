@@ -15,12 +15,12 @@ t.test('UUIDv7 layout: version 7, RFC 9562 variant, the given millisecond', asyn
 
 t.test('strictly increasing within one millisecond, across many pool refills', async (t) => {
   const at = Date.UTC(2027, 0, 1)
-  const ids = Array.from({ length: 3000 }, () => newId(at))
+  const ids = Array.from({ length: 5000 }, () => newId(at))
   let sorted = true
   for (let i = 1; i < ids.length; i++) if (!(ids[i]! > ids[i - 1]!)) sorted = false
   t.ok(sorted, 'each id sorts after the one before')
   t.equal(new Set(ids).size, ids.length, 'no repeats')
-  // 3000 ids in one millisecond overflow the 12-bit counter (seeded below 2048): the clock field moves on.
+  // 5000 ids in one millisecond overflow the 12-bit counter (4096 values at most): the clock field moves on.
   t.ok(msOf(ids.at(-1)!) > at, 'counter overflow borrows the next millisecond')
 })
 

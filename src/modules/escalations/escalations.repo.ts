@@ -4,6 +4,7 @@ import { getById, listById, updateVersioned } from '../../db/crud.ts'
 import { agents, contracts, escalationRules, escalations, teamMembers, ticketSlaClocks, tickets } from '../../db/schema/index.ts'
 import { OPEN_CATEGORIES } from '../../db/schema/tickets.ts'
 import type { ClockKind } from '../../lib/sla-clock.ts'
+import { TICKET_COLUMNS } from '../tickets/tickets.repo.ts'
 import type { ListEscalationRulesQuery, ListEscalationsQuery } from './escalations.schemas.ts'
 
 export type RuleRow = typeof escalationRules.$inferSelect
@@ -42,7 +43,7 @@ export const insertEscalation = async (db: Db, row: typeof escalations.$inferIns
 
 const open = and(inArray(tickets.stateCategory, [...OPEN_CATEGORIES]), isNull(tickets.mergedIntoId))
 const ticketColumns = {
-  ticket: tickets,
+  ticket: TICKET_COLUMNS,
   planId: contracts.planId,
   managerId: contracts.responsibleManagerId,
 }

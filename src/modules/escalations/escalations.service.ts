@@ -14,6 +14,7 @@ import { type Actor, actorOf, recordEvents } from '../tickets/events.ts'
 import { type AppliedPolicy, loadPolicy, toClock } from '../tickets/sla.service.ts'
 import { applyTicketPatch } from '../tickets/tickets.service.ts'
 import type { UpdateTicket } from '../tickets/tickets.schemas.ts'
+import type { TicketRow } from '../tickets/tickets.repo.ts'
 import * as repo from './escalations.repo.ts'
 import type {
   CreateEscalationRule,
@@ -118,7 +119,6 @@ export const listEscalations = (deps: Deps, q: ListEscalationsQuery): Promise<Pa
   repo.listEscalations(deps.db, { ...q, limit: q.limit ?? 50 }, toEscalation)
 
 type Candidate = Awaited<ReturnType<typeof repo.candidates>>[number]
-type TicketRow = typeof tickets.$inferSelect
 
 /** The instant a rule's trigger is reached for a ticket (null: not computable, e.g. a paused clock). */
 function triggerAt(rule: repo.RuleRow, c: Candidate, applied: AppliedPolicy | null): Date | null {

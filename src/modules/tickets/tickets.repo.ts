@@ -7,10 +7,16 @@ import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
 import { isoFromPg } from '../../lib/pg-timestamp.ts'
 import { type ListTicketsQuery, Ticket } from './tickets.schemas.ts'
 
-export type TicketRow = typeof tickets.$inferSelect
+/**
+ * A ticket as the service works with it: every column but the search document, which only the
+ * database reads (a tsvector of the subject and public messages, often larger than the rest).
+ */
+const { search: _search, ...TICKET_COLUMNS } = getTableColumns(tickets)
+export { TICKET_COLUMNS }
+export type TicketRow = Omit<typeof tickets.$inferSelect, 'search'>
 
 export async function findTicket(db: Db, id: string, lock = false): Promise<TicketRow | undefined> {
-  const q = db.select().from(tickets).where(eq(tickets.id, id)).limit(1)
+  const q = db.select(TICKET_COLUMNS).from(tickets).where(eq(tickets.id, id)).limit(1)
   return (await (lock ? q.for('update') : q))[0]
 }
 

@@ -235,7 +235,7 @@ export async function applyTicketPatch(deps: Deps, tx: Db, t: repo.TicketRow, ac
     .update(tickets)
     .set({ ...set, ...search, version: sql`${tickets.version} + 1`, updatedAt: now })
     .where(eq(tickets.id, t.id))
-    .returning()
+    .returning(repo.TICKET_COLUMNS)
   await recordEvents(tx, t.id, actor, null, events, now)
   const notifications: Array<Record<string, unknown>> = []
   if (set.assigneeId || set.teamId) {
@@ -295,10 +295,14 @@ export async function mergeTicket(deps: Deps, principal: Principal, id: string, 
         updatedAt: now,
       })
       .where(eq(tickets.id, source.id))
-      .returning()
+      .returning(repo.TICKET_COLUMNS)
     await tx
       .update(tickets)
-      .set({ search: sql`${tickets.search} || ${source.search}::tsvector`, version: sql`${tickets.version} + 1`, updatedAt: now })
+      .set({
+        search: sql`${tickets.search} || (select source.search from tickets source where source.id = ${source.id})`,
+        version: sql`${tickets.version} + 1`,
+        updatedAt: now,
+      })
       .where(eq(tickets.id, target.id))
     await recordEvents(tx, source.id, actor, null, [{ type: 'ticket.merged', field: 'mergedIntoId', old: null, new: target.id }, ...clocks.events], now)
     await recordEvents(tx, target.id, actor, null, [{ type: 'ticket.merged_from', new: { ticketId: source.id, number: source.number } }], now)
