@@ -98,7 +98,9 @@ export async function listTickets(
   }
   const order = sort.dir === 'desc' ? sql`${sort.column} desc, ${tickets.id} desc` : sql`${sort.column} asc nulls last, ${tickets.id} asc`
   const { rows } = await db.execute<Ticket & { key: string | null }>(
-    sql`select ${LIST_COLUMNS}, ${exact(sort.column)} as key from ${tickets} where ${and(...conds) ?? sql`true`} order by ${order} limit ${q.limit + 1}`,
+    // The limit is written into the text, not bound: the statement is prepared (db/client.ts), and
+    // a generic plan that does not know the limit may sort the whole match instead of walking the index.
+    sql`select ${LIST_COLUMNS}, ${exact(sort.column)} as key from ${tickets} where ${and(...conds) ?? sql`true`} order by ${order} limit ${sql.raw(String(Math.trunc(q.limit) + 1))}`,
   )
   return toPage(list, rows, q.limit, (r) => [r.key, r.id], (r) => {
     const { key: _, ...ticket } = r
