@@ -2,13 +2,12 @@
 // on PGlite in memory or on DATABASE_URL, with an admin and an access token for the load.
 // With BENCH_SMTP=1, also the SMTP listener as `npm start` runs it (tickets router, 250 after
 // commit) on a free port; the SMTP_* and AUTO_MAIL_CAP_PER_HOUR settings come from the environment.
-import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openPglite, openPostgres } from '../../src/db/client.ts'
 import { runMigrations } from '../../src/db/migrate.ts'
 import { systemClock } from '../../src/lib/clock.ts'
-import { REDACT_PATHS } from '../../src/logger.ts'
+import { createLogger, logDestination } from '../../src/logger.ts'
 import { createAgent } from '../../src/modules/agents/agents.service.ts'
 import { routerFor } from '../../src/modules/mail/router.ts'
 import { startSmtpServer } from '../../src/modules/mail/smtp-server.ts'
@@ -18,10 +17,11 @@ const database = url ? openPostgres(url, 10) : await openPglite(undefined)
 await runMigrations(database)
 const mailEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SMTP_') || k === 'AUTO_MAIL_CAP_PER_HOUR'))
 const config = { ...loadConfig({ ...mailEnv, LOG_LEVEL: 'info' }), jwtSecrets: ['bench-secret-that-is-long-enough-0123456789abcdef'] }
-// sonic-boom opens /dev/null itself and keeps the descriptor. (Passing the fd of a FileHandle let the
-// handle be garbage-collected and its fd closed and reused by a pg socket: log lines went into the
-// database protocol, requests hung and the server could not stop.)
-const logger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ dest: '/dev/null', sync: false }))
+// The production logger and destination, into /dev/null. sonic-boom opens /dev/null itself and keeps
+// the descriptor. (Passing the fd of a FileHandle let the handle be garbage-collected and its fd
+// closed and reused by a pg socket: log lines went into the database protocol, requests hung and
+// the server could not stop.)
+const logger = createLogger('info', logDestination('/dev/null'))
 const app = await buildApp({ deps: { db: database.db, config, clock: systemClock }, logger })
 const email = `bench.${process.pid}.${Date.now()}@example.test`
 const deps = { db: database.db, config, clock: systemClock, log: app.log }

@@ -36,6 +36,16 @@ export function startServer(env: Record<string, string>): Proc {
   return { child, output: () => out, exited }
 }
 
+/** Waits until the process has written a line matching `re` (log lines are written in batches, at least once a second). */
+export async function waitForOutput(proc: Proc, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  const until = Date.now() + timeoutMs
+  while (!re.test(proc.output())) {
+    if (Date.now() > until) throw new Error(`no output matching ${re} in ${timeoutMs} ms; got:\n${proc.output()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return proc.output()
+}
+
 export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<Response> {
   const until = Date.now() + timeoutMs
   let last: unknown

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { freePort, startServer, waitForHttp } from '../helpers/process.ts'
+import { freePort, startServer, waitForHttp, waitForOutput } from '../helpers/process.ts'
 
 const baseEnv = (dataDir: string, port: number) => ({
   DATA_DIR: dataDir,
@@ -30,7 +30,7 @@ t.test('the service starts on the embedded database, guards its data directory a
 
   const token = readFileSync(path.join(dataDir, 'bootstrap-token'), 'utf8').trim()
   t.ok(token.length >= 20, 'a first-admin bootstrap token waits in the data directory')
-  t.match(server.output(), /POST \/v1\/bootstrap/)
+  t.match(await waitForOutput(server, /POST \/v1\/bootstrap/), /POST \/v1\/bootstrap/)
   t.ok(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').length >= 32, 'a JWT secret was generated and kept')
 
   // A second process on the same directory must refuse to start instead of losing writes.
@@ -69,8 +69,7 @@ t.test('with the scheduler on, the process runs the jobs and lists their runs', 
     server.child.kill('SIGKILL')
   })
   await waitForHttp(`http://127.0.0.1:${port}/health`, 150_000)
-  t.match(server.output(), /scheduler started/)
-  t.match(server.output(), /"disabled":\["purge-job-runs"\]/)
+  t.match(await waitForOutput(server, /scheduler started/), /"disabled":\["purge-job-runs"\]/)
   // Cron fires only at the hour's :07/:17; a real process proves the wiring, the job tests prove the runs.
   const token = readFileSync(path.join(dataDir, 'bootstrap-token'), 'utf8').trim()
   const json = { 'content-type': 'application/json' }

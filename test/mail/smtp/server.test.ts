@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { freePort, startServer, waitForHttp } from '../../helpers/process.ts'
+import { freePort, startServer, waitForHttp, waitForOutput } from '../../helpers/process.ts'
 
 const run = promisify(execFile)
 
@@ -40,5 +40,5 @@ t.test('npm start: the SMTP listener beside the HTTP API, as the README shows it
 
   server.child.kill('SIGTERM')
   t.equal(await server.exited, 0, 'SIGTERM stops SMTP and HTTP cleanly')
-  t.match(server.output(), /smtp listener started/)
+  t.match(await waitForOutput(server, /smtp listener started/), /smtp listener started/)
 })
