@@ -4,8 +4,6 @@ import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { contactEmails, contacts, contracts, organizations } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import { dateIn } from '../../lib/civil-date.ts'
-import type { Contract } from './contracts.schemas.ts'
-import { toContract } from './contracts.service.ts'
 
 /**
  * The intake gate: may a request from this sender, on this channel, at this moment, become a
@@ -51,8 +49,21 @@ export interface IntakeOrganization {
   name: string
   timeZone: string
 }
+/** What the gate reads of a contract: enough to decide, and what a ticket takes from it. */
+export interface GateContract {
+  id: string
+  number: string
+  status: string
+  startsOn: string
+  endsOn: string | null
+  coversAllContacts: boolean
+  authorizedContactIds: string[]
+  allowedChannels: string[]
+  planId: string | null
+  slaPolicyId: string | null
+}
 export type IntakeDecision =
-  | { ok: true; contract: Contract; contact: IntakeContact; organization: IntakeOrganization }
+  | { ok: true; contract: GateContract; contact: IntakeContact; organization: IntakeOrganization }
   | { ok: false; reason: IntakeRefusal; detail: string; contact?: IntakeContact; organization?: IntakeOrganization }
 
 export interface IntakeRequest {
@@ -66,7 +77,19 @@ export interface IntakeRequest {
 const gateColumns = {
   contact: { id: contacts.id, organizationId: contacts.organizationId, name: contacts.name, authorized: contacts.authorized, channels: contacts.channels, active: contacts.active },
   organization: { id: organizations.id, name: organizations.name, timeZone: organizations.timeZone, active: organizations.active },
-  contract: contracts,
+  // Not the whole contract: every intake pays for each column read and decoded.
+  contract: {
+    id: contracts.id,
+    number: contracts.number,
+    status: contracts.status,
+    startsOn: contracts.startsOn,
+    endsOn: contracts.endsOn,
+    coversAllContacts: contracts.coversAllContacts,
+    authorizedContactIds: contracts.authorizedContactIds,
+    allowedChannels: contracts.allowedChannels,
+    planId: contracts.planId,
+    slaPolicyId: contracts.slaPolicyId,
+  },
 }
 
 /**
@@ -134,5 +157,5 @@ export async function checkIntake(db: Db, req: IntakeRequest, cacheKey: Db = db)
     return refuse('channel_not_allowed', `the contract allows ${allowed}, not ${req.channel}`)
   }
   usable.sort((a, b) => (a.startsOn !== b.startsOn ? (a.startsOn < b.startsOn ? 1 : -1) : a.number < b.number ? -1 : a.number > b.number ? 1 : 0))
-  return { ok: true, contract: toContract(usable[0]!), contact, organization }
+  return { ok: true, contract: usable[0]!, contact, organization }
 }

@@ -8,6 +8,7 @@ import { errorResponses, IdempotencyHeader } from '../../plugins/conventions.ts'
 import { INTAKE_CHECK } from '../access.ts'
 import { Channel } from '../plans/plans.schemas.ts'
 import { Contract } from './contracts.schemas.ts'
+import { getContract } from './contracts.service.ts'
 import { checkIntake } from './intake-gate.ts'
 
 const IntakeCheck = Body({
@@ -47,7 +48,9 @@ export async function intakeRoutes(fastify: FastifyInstance, { deps }: { deps: D
     async (request) => {
       const b = request.body
       if (!b.contactId && !b.email) throw invalid([{ in: 'body', field: 'email', message: 'give email or contactId' }])
-      return checkIntake(deps.db, { ...b, at: b.at ? new Date(b.at) : deps.clock.now() })
+      const decision = await checkIntake(deps.db, { ...b, at: b.at ? new Date(b.at) : deps.clock.now() })
+      // The gate reads only what it decides on; this answer shows the whole contract.
+      return decision.ok ? { ...decision, contract: await getContract(deps, decision.contract.id) } : decision
     },
   )
 }

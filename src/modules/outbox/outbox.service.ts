@@ -32,7 +32,7 @@ export async function enqueue(db: Db, items: Enqueue[], now: Date): Promise<numb
 export const outboxRows = (items: Enqueue[], now: Date): Array<typeof outbox.$inferInsert> => items.map((i) => ({ id: newId(), ...i, createdAt: now, availableAt: now }))
 
 /** The insert of outbox rows (at least one), unexecuted, so it can join the causing change's writes in one statement. */
-export const outboxInsert = (db: Db, rows: Array<typeof outbox.$inferInsert>) => repo.insertOutbox(db, rows)
+const outboxInsert = (db: Db, rows: Array<typeof outbox.$inferInsert>) => repo.insertOutbox(db, rows)
 
 /** 30 s, 1 min, 2 min … capped at 6 h: a relay that is down for a day is retried a dozen times, not thousands. */
 export function backoffSeconds(attempt: number): number {

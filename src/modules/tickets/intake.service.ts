@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { writeCtes } from '../../db/crud.ts'
 import { Binder, preparedQuery } from '../../db/prepared.ts'
-import { equipment, queues, sites, ticketMessages, tickets, ticketStates, ticketTypes } from '../../db/schema/index.ts'
+import { equipment, outbox, queues, sites, ticketMessages, ticketSlaClocks, tickets, ticketStates, ticketTypes } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import type { Priority } from '../../db/schema/ticket-config.ts'
 import type { TicketDescriptionDoc } from '../../db/schema/tickets.ts'
@@ -13,10 +13,10 @@ import { newId } from '../../lib/ids.ts'
 import { missingDescriptionFields } from '../../lib/ticket-description.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { checkIntake, type IntakeDecision, type IntakeRefusal } from '../contracts/intake-gate.ts'
-import { outboxInsert, outboxRows } from '../outbox/outbox.service.ts'
+import { outboxRows } from '../outbox/outbox.service.ts'
 import { type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
 import { type Actor, actorKey, type EventInput, eventRows, eventsInsert } from './events.ts'
-import { clockUpsert, planClockChange, selectFor } from './sla.service.ts'
+import { planClockChange, selectFor } from './sla.service.ts'
 import type { TicketRow } from './tickets.repo.ts'
 
 
@@ -208,10 +208,12 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     h
       .with(
         ...writeCtes(h, [
+          // A new ticket's clocks and outbox row cannot meet existing rows: plain inserts, not the
+          // upsert and deduplicating insert used elsewhere (each ON CONFLICT probes its index first).
           h.insert(ticketMessages).values(messageRow),
-          ...(clockRows.length ? [clockUpsert(h, clockRows)] : []),
+          ...(clockRows.length ? [h.insert(ticketSlaClocks).values(clockRows)] : []),
           eventsInsert(h, eventRowsBound),
-          outboxInsert(h, outboxRowsBound),
+          h.insert(outbox).values(outboxRowsBound),
         ]),
       )
       .insert(tickets)
