@@ -8,9 +8,9 @@ import path from 'node:path'
 // DESKLEDGER_TEST_SCOPE=database (CI's PostgreSQL pass): only the files that touch the test
 // database. Files marked `// test-scope: no-database` (pure code, processes on the embedded
 // database) give the same result whatever TEST_DATABASE_URL says; the PGlite pass runs them.
-function allTestFiles() {
-  return readdirSync('test', { recursive: true })
-    .map((f) => path.join('test', String(f)))
+function allTestFiles(dir = 'test') {
+  return readdirSync(dir, { recursive: true })
+    .map((f) => path.join(dir, String(f)))
     .filter((f) => f.endsWith('.test.ts'))
     .sort()
 }
@@ -38,10 +38,12 @@ function queueOrder(files) {
 // The whole suite runs on as many worker processes as tap runs at once (.taprc `jobs`), each
 // taking files from one queue (test/helpers/run-files.ts): a process of its own per file cost
 // about 3 s of CPU before its first test, on CI's two cores.
-const args = process.argv.slice(2)
+// tap takes files and globs, not folders.
+const isPath = (a) => !a.startsWith('-') && existsSync(a)
+const args = process.argv.slice(2).flatMap((a) => (isPath(a) && statSync(a).isDirectory() && allTestFiles(a).length ? allTestFiles(a) : [a]))
 let queueDir
 let queued = []
-if (!args.some((a) => !a.startsWith('-') && existsSync(a))) {
+if (!args.some(isPath)) {
   queued = queueOrder(allTestFiles().filter((f) => process.env.DESKLEDGER_TEST_SCOPE !== 'database' || !noDatabase(f)))
   const jobs = Number(/^jobs:\s*(\d+)/m.exec(readFileSync('.taprc', 'utf8'))?.[1] ?? 1)
   // Per run, in tap's ignored directory: the worker entries import test/helpers from there.
