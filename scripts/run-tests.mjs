@@ -70,7 +70,12 @@ child.stdout.on('data', (chunk) => {
 })
 // tap closes with "# { total: N, pass: N, fail: N, skip: N, todo: N }", counting leaf assertions.
 let summary = null
+// A file that fails in a worker is reported one level down, under the worker's name; the closing
+// lines name it again where CI's log filter (.ci/run: lines starting with "not ok") sees it.
+const failedInWorkers = []
 function count(line) {
+  const failed = /^ {4}not ok \d+ - (test\/\S+\.test\.ts)/.exec(line)
+  if (failed && queueDir) failedInWorkers.push(failed[1])
   const m = /^# \{ total: (\d+), pass: (\d+)(.*)\}/.exec(line)
   if (!m) return
   const rest = m[3] ?? ''
@@ -84,7 +89,8 @@ child.on('close', (code) => {
   if (queueDir) {
     // A worker that died (crash, tap's timeout) leaves its file and the queue's rest to the others;
     // a file that no worker finished must not pass for one that ran.
-    const unfinished = queued.filter((_, i) => !existsSync(path.join(queueDir, 'done', String(i))))
+    const unfinished = queued.filter((f, i) => !existsSync(path.join(queueDir, 'done', String(i))) && !failedInWorkers.includes(f))
+    for (const f of failedInWorkers) console.log(`not ok - ${f}`)
     for (const f of unfinished) console.log(`not ok - ${f}: no test worker finished it`)
     summary.fail += unfinished.length
     if (unfinished.length && !code) code = 1
