@@ -1,6 +1,6 @@
 // Runs tap and ends with the plain line CI reads (`N passed, N failed`), keeping tap's exit status.
 // Extra arguments go to tap; naming test files or folders runs just those, each file in its own
-// process, as tap does.
+// process, as tap does, and so does filtering (--grep, --only).
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -41,9 +41,11 @@ function queueOrder(files) {
 // tap takes files and globs, not folders.
 const isPath = (a) => !a.startsWith('-') && existsSync(a)
 const args = process.argv.slice(2).flatMap((a) => (isPath(a) && statSync(a).isDirectory() && allTestFiles(a).length ? allTestFiles(a) : [a]))
+// tap's filters (--grep, --only) would apply to the workers' first level, the files' names.
+const filtering = process.env.TAP_GREP || process.env.TAP_ONLY === '1' || args.some((a) => /^(-g|-O|--grep|--only)/.test(a))
 let queueDir
 let queued = []
-if (!args.some(isPath)) {
+if (!args.some(isPath) && !filtering) {
   queued = queueOrder(allTestFiles().filter((f) => process.env.DESKLEDGER_TEST_SCOPE !== 'database' || !noDatabase(f)))
   const jobs = Number(/^jobs:\s*(\d+)/m.exec(readFileSync('.taprc', 'utf8'))?.[1] ?? 1)
   // Per run, in tap's ignored directory: the worker entries import test/helpers from there.
