@@ -35,14 +35,15 @@ function queueOrder(files) {
   return files.toSorted((a, b) => rank(a) - rank(b) || statSync(b).size - statSync(a).size || a.localeCompare(b))
 }
 
-// The whole suite runs on as many worker processes as tap runs at once (.taprc `jobs`), each
-// taking files from one queue (test/helpers/run-files.ts): a process of its own per file cost
-// about 3 s of CPU before its first test, on CI's two cores.
 // tap takes files and globs, not folders.
 const isPath = (a) => !a.startsWith('-') && existsSync(a)
 const args = process.argv.slice(2).flatMap((a) => (isPath(a) && statSync(a).isDirectory() && allTestFiles(a).length ? allTestFiles(a) : [a]))
 // tap's filters (--grep, --only) would apply to the workers' first level, the files' names.
 const filtering = process.env.TAP_GREP || process.env.TAP_ONLY === '1' || args.some((a) => /^(-g|-O|--grep|--only)/.test(a))
+
+// The whole suite runs on as many worker processes as tap runs at once (.taprc `jobs`), each
+// taking files from one queue (test/helpers/run-files.ts): a process of its own per file cost
+// about 3 s of CPU before its first test, on CI's two cores.
 let queueDir
 let queued = []
 if (!args.some(isPath) && !filtering) {

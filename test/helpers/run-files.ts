@@ -11,7 +11,7 @@ import t from 'tap'
  * share keeps every worker busy until the queue is empty.
  *
  * Each file runs as a subtest named after it, with the timeout a process of its own would have.
- * Its top-level `t.test` (and hook) calls land in that subtest (they are meant for the process's root), so
+ * Its top-level `t.test` and hook calls, meant for the process's root, land in that subtest, so
  * its tests run before the next file is even imported: module-level settings such as
  * `process.env.TZ` hold for that file's tests only, and TZ is reset before each file as a fresh
  * process would have it. Files share only what a process holds, loaded modules and their caches;
