@@ -1,8 +1,18 @@
 // test-scope: no-database
 import t from 'tap'
-import { newId, UUID_RE } from '../../src/lib/ids.ts'
+import { newId as processNewId, UUID_RE, uuidv7Source } from '../../src/lib/ids.ts'
 
 const msOf = (id: string) => Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16)
+
+// Its own source: the process's one is shared with whatever ran before in this process.
+const newId = uuidv7Source()
+
+t.test('the process source makes valid, increasing ids', async (t) => {
+  const a = processNewId()
+  const b = processNewId()
+  t.match(a, UUID_RE)
+  t.ok(b > a)
+})
 
 t.test('UUIDv7 layout: version 7, RFC 9562 variant, the given millisecond', async (t) => {
   const at = Date.UTC(2026, 10, 22, 12, 0, 0, 123)
