@@ -8,8 +8,9 @@ import type { Db } from './client.ts'
  * across five tables). A Binder swaps every value for a numbered placeholder and records the
  * shape (which columns, how many rows), so equal shapes give identical SQL; `preparedQuery` keeps
  * drizzle's prepared query per shape for the application's database handle and only fills in
- * the values on later calls. On a transaction handle (mail intake, recurring tickets) the query
- * is built each time: a prepared query belongs to the session it was made on.
+ * the values on later calls. A prepared query holds the client it was made on (the pool); on a
+ * transaction handle (mail intake, recurring tickets) the kept query runs on a copy bound to the
+ * transaction's client, so a transaction neither rebuilds the statement nor leaves its connection.
  *
  * Columns with a default function (`$defaultFn`: the UUIDv7 ids) must be given in the rows:
  * drizzle runs that function while building, so a prepared statement would repeat its value.
@@ -65,14 +66,31 @@ const MAX_SHAPES = 256
 const cache = new WeakMap<object, Map<string, Prepared<unknown>>>()
 
 /**
+ * The driver client a handle's queries run on: the pool (or PGlite) for the database, the
+ * checked-out connection (or PGlite's transaction) for a transaction and its savepoints. Both
+ * drizzle drivers keep it as `session.client`, and their prepared queries as `client`; undefined
+ * when a driver does not, and the caller then builds the query on the handle as drizzle would.
+ */
+function clientOf(handle: Db): object | undefined {
+  const client = (handle as unknown as { session?: { client?: unknown } }).session?.client
+  return typeof client === 'object' && client !== null ? client : undefined
+}
+
+/** The kept query, running on `client` instead of the one it was prepared on. */
+function boundTo<T>(q: Prepared<T>, client: object): Prepared<T> | undefined {
+  if (!Object.hasOwn(q, 'client')) return undefined
+  return Object.assign(Object.create(Object.getPrototypeOf(q)) as Prepared<T>, q, { client })
+}
+
+/**
  * Runs `build(handle)` with the binder's values, from a prepared query kept per (`cacheKey`,
- * `site`, shape) when `handle` is `cacheKey` itself. `site` names the code that builds it: the
- * shape alone does not say which statement the columns belong to.
+ * `site`, shape). `handle` is `cacheKey` or a transaction on it: the query is kept for
+ * `cacheKey` and run on `handle`'s client. `site` names the code that builds it: the shape alone
+ * does not say which statement the columns belong to.
  */
 export function preparedQuery<T>(cacheKey: Db, handle: Db, site: string, b: Binder, build: (h: Db) => Preparable<T>): Promise<T> {
   const key = `${site}|${b.shape}`
   const name = () => `w_${createHash('sha1').update(key).digest('base64url')}`
-  if (handle !== cacheKey) return build(handle).prepare(name()).execute(b.values)
   let shapes = cache.get(cacheKey)
   if (!shapes) {
     shapes = new Map()
@@ -81,8 +99,11 @@ export function preparedQuery<T>(cacheKey: Db, handle: Db, site: string, b: Bind
   let q = shapes.get(key) as Prepared<T> | undefined
   if (!q) {
     if (shapes.size >= MAX_SHAPES) shapes.clear()
-    q = build(handle).prepare(name())
+    q = build(cacheKey).prepare(name())
     shapes.set(key, q)
   }
-  return q.execute(b.values)
+  if (handle === cacheKey) return q.execute(b.values)
+  const client = clientOf(handle)
+  const onHandle = client && boundTo(q, client)
+  return (onHandle ?? build(handle).prepare(name())).execute(b.values)
 }
