@@ -73,6 +73,8 @@ export const SEARCH_TEXT_MAX = 100_000
  * covering contract through the intake gate → a ticket with its first message, attachments,
  * events, SLA clocks and outbox rows, all in one transaction (the caller's `tx` when given, so
  * mail intake can commit the raw message with it), or a precise AppError and nothing written.
+ * Every check comes before the first write, so a refusal leaves the caller's transaction usable
+ * without a savepoint (mail intake quarantines the message in it).
  *
  * Defaults: the queue is required (mail derives it from the recipient address; the API names
  * it); the team is the queue's default team; billable comes from the type, else the queue;
