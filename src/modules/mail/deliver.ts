@@ -5,6 +5,7 @@ import type { Deps } from '../../deps.ts'
 import { AppError } from '../../lib/errors.ts'
 import type { Principal } from '../../lib/principal.ts'
 import { intakeTicket } from '../tickets/intake.service.ts'
+import { outcomeUpdate } from './inbound.repo.ts'
 import { addMessage } from '../tickets/messages.service.ts'
 import { splitQuoted } from './content.ts'
 import { mailIdSettings, verifyMessageId } from './message-id.ts'
@@ -97,8 +98,11 @@ export function deliverToTickets(deps: Deps): DeliverFn {
         gate: intake,
         createdBy: { kind: 'contact', id: intake.contact.id },
         at: input.at,
+        ...(input.recordOutcome
+          ? { alsoWrite: (b, ticketId) => outcomeUpdate(b, input.inboundMailId, { outcome: 'ticket_created', reason: null, ticketId, details: null }) }
+          : {}),
       })
-      return { outcome: 'ticket_created', ticketId: ticket.id }
+      return { outcome: 'ticket_created', ticketId: ticket.id, recorded: Boolean(input.recordOutcome) }
     } catch (e) {
       if (e instanceof AppError && e.status < 500) return { outcome: 'quarantined', reason: `refused_by_tickets: ${e.code.toLowerCase()} — ${e.detail ?? e.title}`.slice(0, 300) }
       throw e

@@ -67,12 +67,17 @@ export const findInbound = (db: Db, id: string, lock = false) => getById(db, inb
 export const updateInbound = async (db: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>) =>
   (await db.update(inboundMail).set(patch).where(eq(inboundMail.id, id)).returning())[0]!
 
+/** The update writing an intake decision, with its values bound in `b`, for `h` to build (alone or as a CTE of another statement). */
+export function outcomeUpdate(b: Binder, id: string, patch: Partial<typeof inboundMail.$inferInsert>) {
+  const set = b.row(patch)
+  const where = b.value(id)
+  return (h: Db) => h.update(inboundMail).set(set).where(eq(inboundMail.id, where))
+}
+
 /** The intake decision, written before the commit; nothing is read back. Prepared once per shape for `cacheKey`. */
 export async function setInboundOutcome(cacheKey: Db, tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
   const b = new Binder()
-  const set = b.row(patch)
-  const where = b.value(id)
-  await preparedQuery(cacheKey, tx, 'mail:outcome', b, (h) => h.update(inboundMail).set(set).where(eq(inboundMail.id, where)))
+  await preparedQuery(cacheKey, tx, 'mail:outcome', b, outcomeUpdate(b, id, patch))
 }
 
 export async function markUndeliverable(tx: Db, addresses: string[], at: Date, reason: string): Promise<string[]> {

@@ -123,13 +123,15 @@ export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Pr
 
     const decided = msg.parsed && verdict ? await decide(intake, tx, msg, msg.parsed, id, blob.hash, verdict, claim.senderCount) : quarantine('unparseable')
     const held = decided.outcome === 'quarantined' || decided.outcome === 'throttled'
-    await repo.setInboundOutcome(deps.db, tx, id, {
-      outcome: decided.outcome,
-      reason: decided.reason ?? null,
-      ticketId: decided.ticketId ?? null,
-      details: decided.details ?? null,
-      ...(held ? { quarantinedAt: msg.receivedAt, reviewState: 'pending' as const } : {}),
-    })
+    if (!decided.recorded) {
+      await repo.setInboundOutcome(deps.db, tx, id, {
+        outcome: decided.outcome,
+        reason: decided.reason ?? null,
+        ticketId: decided.ticketId ?? null,
+        details: decided.details ?? null,
+        ...(held ? { quarantinedAt: msg.receivedAt, reviewState: 'pending' as const } : {}),
+      })
+    }
     return { inboundMailId: id, outcome: decided.outcome, reason: decided.reason ?? null, ticketId: decided.ticketId ?? null, duplicate: false }
   })
 }
@@ -179,6 +181,8 @@ interface Decision {
   reason?: string | undefined
   ticketId?: string | undefined
   details?: BounceDetails
+  /** Already written on the inbound row by the router (a new ticket's statement). */
+  recorded?: boolean | undefined
 }
 
 const quarantine = (reason: string): Decision => ({ outcome: 'quarantined', reason })
@@ -238,6 +242,7 @@ async function decide(
     inboundMailId: id,
     sender: parsed.from,
     at: msg.receivedAt,
+    recordOutcome: true,
   })
-  return { outcome: routed.outcome, reason: routed.reason, ticketId: routed.ticketId }
+  return { outcome: routed.outcome, reason: routed.reason, ticketId: routed.ticketId, recorded: routed.recorded }
 }

@@ -27,9 +27,20 @@ export interface RouteInput {
   sender: string | undefined
   /** When intake decides: the reception time, or the release time for a released message. */
   at: Date
+  /**
+   * Set by intake (not by a release): a new ticket's outcome may be written on the inbound row
+   * with the ticket's own statement, and the result then says `recorded`.
+   */
+  recordOutcome?: boolean
 }
 
-export type RouteOutcome = { outcome: 'ticket_created' | 'message_added' | 'quarantined'; ticketId?: string; reason?: string }
+export type RouteOutcome = {
+  outcome: 'ticket_created' | 'message_added' | 'quarantined'
+  ticketId?: string
+  reason?: string
+  /** The outcome is already on the inbound row (with the same values intake would write). */
+  recorded?: boolean
+}
 
 export interface MailRouter {
   route(tx: Tx, input: RouteInput): Promise<RouteOutcome>

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, type SQLWrapper, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { writeCtes } from '../../db/crud.ts'
 import { Binder, preparedQuery } from '../../db/prepared.ts'
@@ -38,6 +38,12 @@ export interface IntakeInput {
   mailMessageId?: string
   /** The gate's acceptance, when the caller has just asked it (mail routing, in the same transaction): not asked twice. */
   gate?: Extract<IntakeDecision, { ok: true }>
+  /**
+   * A write of the caller's that lands with the ticket, as one more CTE of the create statement
+   * (mail intake records its outcome there instead of in a round trip of its own). Values go
+   * through the Binder, so the statement stays prepared once per shape.
+   */
+  alsoWrite?: (b: Binder, ticketId: string) => (h: Db) => SQLWrapper
   createdBy: Actor
   at: Date
 }
@@ -202,7 +208,8 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     updatedAt: at,
   })
   const search = b.value(searchText)
-  const [ticket] = await preparedQuery(deps.db, db, 'intake', b, (h) =>
+  const also = input.alsoWrite?.(b, ticketId)
+  const [ticket] = await preparedQuery(deps.db, db, also ? 'intake+also' : 'intake', b, (h) =>
     h
       .with(
         ...writeCtes(h, [
@@ -210,6 +217,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
           ...(clockRows.length ? [clockUpsert(h, clockRows)] : []),
           eventsInsert(h, eventRowsBound),
           outboxInsert(h, outboxRowsBound),
+          ...(also ? [also(h)] : []),
         ]),
       )
       .insert(tickets)
