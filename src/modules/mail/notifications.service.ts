@@ -188,7 +188,8 @@ export const deliverNotification: DeliveryHandler = async (deps, row) => {
     })
     items.push({ id, kind: 'mail', payload: { ...mail }, dedupeKey: `${row.id}:${m.to.address}`, subject: `ticket:${ctx.ticket.id}` })
   }
-  const created = await deps.db.transaction((tx) => enqueue(tx, items, deps.clock.now()))
+  // One multi-row insert is atomic on its own: every mail of the fan-out or none, without BEGIN/COMMIT round trips.
+  const created = await enqueue(deps.db, items, deps.clock.now())
   deps.log.debug({ outboxId: row.id, event: p.event, planned: items.length, created }, 'notification fanned out')
   return { ok: true }
 }
