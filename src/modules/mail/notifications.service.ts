@@ -8,7 +8,7 @@ import { type AttentionReason, chooseLocale, type MailLocale, type NotificationD
 
 /**
  * Turns `notification` outbox rows (what happened to a ticket) into `mail` rows (who hears about
- * it, in their language). One notification fans out in ONE transaction into one fully rendered
+ * it, in their language). One notification fans out in ONE statement into one fully rendered
  * mail per recipient, each keyed `<notification id>:<address>`: a fan-out retried after a crash
  * or a lost lease stores nothing twice, and each mail keeps the Message-ID it got the first time.
  *
