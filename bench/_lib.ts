@@ -13,12 +13,14 @@ export interface ChildServer {
 
 /**
  * Starts `bench/_servers/<name>.ts` in its own process (so load and server do not share a core) and waits for its JSON ready line.
- * With BENCH_CPU_PROF_DIR set, the child writes a V8 CPU profile there when it stops (`--cpu-prof` is not allowed in NODE_OPTIONS).
+ * With BENCH_CPU_PROF_DIR set, the child writes a V8 CPU profile there when it stops (`--cpu-prof` is not allowed in NODE_OPTIONS);
+ * BENCH_NODE_FLAGS adds node options to the child (e.g. `--max-semi-space-size=64`, to compare).
  */
 export async function startChildServer(name: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const profDir = process.env.BENCH_CPU_PROF_DIR
   const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
-  const child: ChildProcess = spawn(process.execPath, [...prof, '--import', 'tsx', `bench/_servers/${name}.ts`], {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const child: ChildProcess = spawn(process.execPath, [...flags, ...prof, '--import', 'tsx', `bench/_servers/${name}.ts`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

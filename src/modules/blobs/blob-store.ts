@@ -17,19 +17,37 @@ export const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).d
 export interface BlobStore {
   readonly kind: 'postgres' | 'filesystem'
   put(tx: Db, bytes: Buffer): Promise<{ hash: string; size: number }>
+  /**
+   * `put` for a caller that writes the row with its own statement (mail intake's claim): bytes kept
+   * outside the database are written now, and `row` must be inserted (on conflict do nothing) in
+   * the transaction that references it.
+   */
+  stage(bytes: Buffer): Promise<StagedBlob>
   get(db: Db, hash: string): Promise<Buffer | undefined>
   /** After the commit that deleted their rows: drops bytes kept outside the database (nothing to do for PostgreSQL). */
   discard(db: Db, hashes: readonly string[]): Promise<void>
 }
 
+export interface StagedBlob {
+  hash: string
+  size: number
+  row: typeof blobs.$inferInsert
+}
+
+async function putStaged(tx: Db, staged: StagedBlob) {
+  await tx.insert(blobs).values(staged.row).onConflictDoNothing()
+  return { hash: staged.hash, size: staged.size }
+}
+
 export function postgresBlobStore(): BlobStore {
+  const stage = async (bytes: Buffer): Promise<StagedBlob> => {
+    const hash = sha256Hex(bytes)
+    return { hash, size: bytes.length, row: { hash, size: bytes.length, storage: 'postgres', content: bytes } }
+  }
   return {
     kind: 'postgres',
-    async put(tx, bytes) {
-      const hash = sha256Hex(bytes)
-      await tx.insert(blobs).values({ hash, size: bytes.length, storage: 'postgres', content: bytes }).onConflictDoNothing()
-      return { hash, size: bytes.length }
-    },
+    stage,
+    put: async (tx, bytes) => putStaged(tx, await stage(bytes)),
     async get(db, hash) {
       const [row] = await db.select({ content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
       return row?.content ?? undefined
@@ -41,24 +59,25 @@ export function postgresBlobStore(): BlobStore {
 
 export function fileSystemBlobStore(dir: string): BlobStore {
   const fileOf = (hash: string) => path.join(dir, hash.slice(0, 2), hash.slice(2, 4), hash)
+  const stage = async (bytes: Buffer): Promise<StagedBlob> => {
+    const hash = sha256Hex(bytes)
+    const file = fileOf(hash)
+    const exists = await stat(file).then(
+      (s) => s.size === bytes.length,
+      () => false,
+    )
+    if (!exists) {
+      await mkdir(path.dirname(file), { recursive: true })
+      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+      await writeFile(tmp, bytes, { flush: true })
+      await rename(tmp, file)
+    }
+    return { hash, size: bytes.length, row: { hash, size: bytes.length, storage: 'filesystem', content: null } }
+  }
   return {
     kind: 'filesystem',
-    async put(tx, bytes) {
-      const hash = sha256Hex(bytes)
-      const file = fileOf(hash)
-      const exists = await stat(file).then(
-        (s) => s.size === bytes.length,
-        () => false,
-      )
-      if (!exists) {
-        await mkdir(path.dirname(file), { recursive: true })
-        const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
-        await writeFile(tmp, bytes, { flush: true })
-        await rename(tmp, file)
-      }
-      await tx.insert(blobs).values({ hash, size: bytes.length, storage: 'filesystem', content: null }).onConflictDoNothing()
-      return { hash, size: bytes.length }
-    },
+    stage,
+    put: async (tx, bytes) => putStaged(tx, await stage(bytes)),
     async get(db, hash) {
       const [row] = await db.select({ storage: blobs.storage, content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
       if (!row) return undefined

@@ -5,6 +5,7 @@ import type { Deps } from '../../deps.ts'
 import { AppError } from '../../lib/errors.ts'
 import type { Principal } from '../../lib/principal.ts'
 import { intakeTicket } from '../tickets/intake.service.ts'
+import { outcomeUpdate } from './inbound.repo.ts'
 import { addMessage } from '../tickets/messages.service.ts'
 import { splitQuoted } from './content.ts'
 import { mailIdSettings, verifyMessageId } from './message-id.ts'
@@ -52,9 +53,12 @@ async function findThread(tx: Tx, input: RouteInput, organizationId: string, sec
 
 /**
  * Accepted mail becomes a message on the ticket it answers, or a new ticket through the one
- * intake path. Runs in a savepoint of the intake transaction: a request the ticket rules refuse
- * (a type's required fields, too many attachments …) is quarantined with the reason instead of
- * failing the SMTP transaction, so the relay is not told to retry something that will never pass.
+ * intake path. A request the ticket rules refuse (a type's required fields, too many
+ * attachments …) is quarantined with the reason instead of failing the SMTP transaction, so the
+ * relay is not told to retry something that will never pass. intakeTicket refuses before it
+ * writes anything (its one statement comes after every check), so a new ticket needs no
+ * savepoint; a reply is added in a savepoint of the intake transaction, as addMessage may
+ * refuse after writing.
  */
 export function deliverToTickets(deps: Deps): DeliverFn {
   const { secret } = mailIdSettings(deps.config)
@@ -66,36 +70,39 @@ export function deliverToTickets(deps: Deps): DeliverFn {
     const files = parsed.attachments.map((a) => ({ filename: a.filename, bytes: a.bytes, inline: a.inline, contentId: a.contentId ?? null }))
     const scoped = { ...deps, clock: { now: () => input.at } }
     try {
-      return await tx.transaction(async (sp) => {
-        const thread = await findThread(sp, input, intake.organization.id, secret)
-        if (thread) {
-          await addMessage({ ...scoped, db: sp }, contact, thread.id, {
+      const thread = await findThread(tx, input, intake.organization.id, secret)
+      if (thread) {
+        await tx.transaction((sp) =>
+          addMessage({ ...scoped, db: sp }, contact, thread.id, {
             visibility: 'public',
             channel: 'email',
             bodyText: text || undefined,
             bodyHtml: parsed.html,
             files,
             mailMessageId: parsed.messageId,
-          })
-          return { outcome: 'message_added', ticketId: thread.id }
-        }
-        // deps.db, not the savepoint, as the handle: intakeTicket keys its SLA policy cache on it
-        // (a fresh transaction object per mail would miss it every time) and writes through `sp`.
-        const ticket = await intakeTicket(scoped, sp, {
-          channel: 'email',
-          requester: { contactId: intake.contact.id },
-          subject: stripReplyPrefixes(parsed.subject ?? '').trim().slice(0, 300) || '(no subject)',
-          description: { text },
-          bodyHtml: parsed.html,
-          queueId: input.queue.id,
-          attachments: files,
-          mailMessageId: parsed.messageId,
-          gate: intake,
-          createdBy: { kind: 'contact', id: intake.contact.id },
-          at: input.at,
-        })
-        return { outcome: 'ticket_created', ticketId: ticket.id }
+          }),
+        )
+        return { outcome: 'message_added', ticketId: thread.id }
+      }
+      // deps.db, not the transaction, as the handle: intakeTicket keys its caches and prepared
+      // statement on it (a fresh transaction object per mail would miss them every time) and writes through `tx`.
+      const ticket = await intakeTicket(scoped, tx, {
+        channel: 'email',
+        requester: { contactId: intake.contact.id },
+        subject: stripReplyPrefixes(parsed.subject ?? '').trim().slice(0, 300) || '(no subject)',
+        description: { text },
+        bodyHtml: parsed.html,
+        queueId: input.queue.id,
+        attachments: files,
+        mailMessageId: parsed.messageId,
+        gate: intake,
+        createdBy: { kind: 'contact', id: intake.contact.id },
+        at: input.at,
+        ...(input.recordOutcome
+          ? { alsoWrite: (b, ticketId) => outcomeUpdate(b, input.inboundMailId, { outcome: 'ticket_created', reason: null, ticketId, details: null }) }
+          : {}),
       })
+      return { outcome: 'ticket_created', ticketId: ticket.id, recorded: Boolean(input.recordOutcome) }
     } catch (e) {
       if (e instanceof AppError && e.status < 500) return { outcome: 'quarantined', reason: `refused_by_tickets: ${e.code.toLowerCase()} — ${e.detail ?? e.title}`.slice(0, 300) }
       throw e

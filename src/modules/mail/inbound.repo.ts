@@ -1,7 +1,9 @@
 import { and, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { getById, listById, writeCtes } from '../../db/crud.ts'
+import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { blobs, contactEmails, inboundMail, mailSenderCounters, messageAttachments, queues, tickets } from '../../db/schema/index.ts'
-import { getById, listById } from '../../db/crud.ts'
+import { newId } from '../../lib/ids.ts'
 import type { Page } from '../../lib/pagination.ts'
 import type { InboundQueue } from './router.ts'
 
@@ -14,13 +16,42 @@ export const loadMailboxes = (db: Db): Promise<InboundQueue[]> =>
     .from(queues)
     .where(and(eq(queues.active, true), isNotNull(queues.inboundEmail)))
 
+export interface InboundClaim {
+  /** The raw message's blob row (BlobStore.stage), written with the claim. */
+  blob: typeof blobs.$inferInsert
+  row: Omit<typeof inboundMail.$inferInsert, 'id'>
+  /** Counted as one more message in this sender's window, when the claim is new (the per-sender cap). */
+  sender?: { address: string; windowStart: Date } | undefined
+}
+
 /**
- * Claims (mailbox, message key). Returns the new row's id, or undefined when another delivery
- * of the same message holds it; a concurrent claim waits here until that transaction ends.
+ * Claims (mailbox, message key), in one statement with the raw message's blob row and the
+ * sender's count. Returns the new row's id and the sender's count in its window so far, or
+ * undefined when another delivery of the same message holds the key (nothing is counted then);
+ * a concurrent claim waits here until that transaction ends. `cacheKey`: the application's
+ * handle, for which the statement is prepared once per shape (db/prepared.ts).
  */
-export async function claimInbound(tx: Db, row: typeof inboundMail.$inferInsert): Promise<string | undefined> {
-  const [r] = await tx.insert(inboundMail).values(row).onConflictDoNothing().returning({ id: inboundMail.id })
-  return r?.id
+export async function claimInbound(cacheKey: Db, tx: Db, claim: InboundClaim): Promise<{ id: string; senderCount: number | null } | undefined> {
+  const b = new Binder()
+  const blob = b.row(claim.blob)
+  const row = b.row({ ...claim.row, id: newId() })
+  // A row, not two values: a row is part of the shape, so the statements with and without the count are kept apart.
+  const sender = claim.sender && b.row({ address: claim.sender.address, windowStart: claim.sender.windowStart.toISOString() })
+  const [r] = await preparedQuery(cacheKey, tx, 'mail:claim', b, (h) => {
+    // w0 the blob, w1 the claim, w2 the count; the count's insert selects from the claim, so a duplicate counts nothing.
+    const writes = [h.insert(blobs).values(blob).onConflictDoNothing(), h.insert(inboundMail).values(row).onConflictDoNothing().returning({ id: inboundMail.id })]
+    if (!sender) return h.with(...writeCtes(h, writes)).select({ id: sql<string>`w1.id`, senderCount: sql<number | null>`null::int` }).from(sql`w1`)
+    const count = h
+      .insert(mailSenderCounters)
+      .select(sql`select ${sender.address}::text, ${sender.windowStart}::timestamptz, 1 from w1`)
+      .onConflictDoUpdate({ target: [mailSenderCounters.address, mailSenderCounters.windowStart], set: { count: sql`${mailSenderCounters.count} + 1` } })
+      .returning({ count: mailSenderCounters.count })
+    return h
+      .with(...writeCtes(h, [...writes, count]))
+      .select({ id: sql<string>`w1.id`, senderCount: sql<number | null>`w2.count` })
+      .from(sql`w1 left join w2 on true`)
+  })
+  return r
 }
 
 export async function findInboundByKey(db: Db, mailbox: string, messageKey: string): Promise<InboundMailRow | undefined> {
@@ -36,19 +67,17 @@ export const findInbound = (db: Db, id: string, lock = false) => getById(db, inb
 export const updateInbound = async (db: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>) =>
   (await db.update(inboundMail).set(patch).where(eq(inboundMail.id, id)).returning())[0]!
 
-/** The intake decision, written before the commit; nothing is read back. */
-export async function setInboundOutcome(tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
-  await tx.update(inboundMail).set(patch).where(eq(inboundMail.id, id))
+/** The update writing an intake decision, with its values bound in `b`, for `h` to build (alone or as a CTE of another statement). */
+export function outcomeUpdate(b: Binder, id: string, patch: Partial<typeof inboundMail.$inferInsert>) {
+  const set = b.row(patch)
+  const where = b.value(id)
+  return (h: Db) => h.update(inboundMail).set(set).where(eq(inboundMail.id, where))
 }
 
-/** Counts one more message from `address` in the window and returns the count so far. */
-export async function countSenderMail(tx: Db, address: string, windowStart: Date): Promise<number> {
-  const [r] = await tx
-    .insert(mailSenderCounters)
-    .values({ address, windowStart, count: 1 })
-    .onConflictDoUpdate({ target: [mailSenderCounters.address, mailSenderCounters.windowStart], set: { count: sql`${mailSenderCounters.count} + 1` } })
-    .returning({ count: mailSenderCounters.count })
-  return r!.count
+/** The intake decision, written before the commit; nothing is read back. Prepared once per shape for `cacheKey`. */
+export async function setInboundOutcome(cacheKey: Db, tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
+  const b = new Binder()
+  await preparedQuery(cacheKey, tx, 'mail:outcome', b, outcomeUpdate(b, id, patch))
 }
 
 export async function markUndeliverable(tx: Db, addresses: string[], at: Date, reason: string): Promise<string[]> {

@@ -12,10 +12,11 @@ import type { InboundQueue, MailRouter, RouteOutcome } from './router.ts'
 
 /**
  * The intake pipeline, one transaction per message per receiving mailbox (issue 5 §1):
- *   raw bytes → blob store; claim (mailbox, Message-ID or synthetic key) — a duplicate stops
- *   here with the first delivery's outcome; loop guard (machine mail is recorded, never routed;
- *   a bounce of our mail marks the failed addresses undeliverable); the per-sender hourly cap;
- *   then the router. The caller answers 250 only after this resolves (the commit happened) and
+ *   loop guard verdict (from the message alone, before the transaction); one statement writes
+ *   the raw bytes' blob row, claims (mailbox, Message-ID or synthetic key) and counts the sender
+ *   of mail the guard let through — a duplicate stops there with the first delivery's outcome;
+ *   machine mail is recorded, never routed (a bounce of our mail marks the failed addresses
+ *   undeliverable); the per-sender hourly cap; then the router; then the outcome. The caller answers 250 only after this resolves (the commit happened) and
  *   451 when it throws (nothing was committed, so the relay's retry starts from scratch).
  */
 export interface MailIntake {
@@ -87,39 +88,50 @@ export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Pr
   const { deps } = intake
   const parsed = msg.parsed ?? headersOnly(msg.raw)
   const messageKey = parsed.messageId ?? syntheticMessageKey(msg.mailbox, parsed, msg.raw)
+  // The loop guard reads only the message, so it is asked before the transaction: mail it lets
+  // through counts against its sender's hourly cap in the claim's own statement.
+  const verdict = msg.parsed ? loopVerdict(intake, msg, msg.parsed) : undefined
+  const sender = verdict && !verdict.automated ? (parsed.from ?? msg.envelopeFrom) : undefined
+  const blob = await intake.blobs.stage(msg.raw)
 
   return deps.db.transaction(async (tx) => {
-    const blob = await intake.blobs.put(tx, msg.raw)
-    const id = await repo.claimInbound(tx, {
-      mailbox: msg.mailbox,
-      queueId: msg.queue.id,
-      messageKey,
-      messageId: parsed.messageId ?? null,
-      envelopeFrom: msg.envelopeFrom ?? null,
-      fromAddress: parsed.from ?? null,
-      fromName: parsed.fromName ?? null,
-      subject: parsed.subject.slice(0, SUBJECT_MAX),
-      rawBlobHash: blob.hash,
-      size: blob.size,
-      receivedAt: msg.receivedAt,
-      outcome: 'received',
+    const claim = await repo.claimInbound(deps.db, tx, {
+      blob: blob.row,
+      row: {
+        mailbox: msg.mailbox,
+        queueId: msg.queue.id,
+        messageKey,
+        messageId: parsed.messageId ?? null,
+        envelopeFrom: msg.envelopeFrom ?? null,
+        fromAddress: parsed.from ?? null,
+        fromName: parsed.fromName ?? null,
+        subject: parsed.subject.slice(0, SUBJECT_MAX),
+        rawBlobHash: blob.hash,
+        size: blob.size,
+        receivedAt: msg.receivedAt,
+        outcome: 'received',
+      },
+      sender: sender ? { address: sender, windowStart: new Date(Math.floor(msg.receivedAt.getTime() / HOUR) * HOUR) } : undefined,
     })
-    if (!id) {
+    if (!claim) {
       // The first delivery committed (its claim made ours wait): both get 250, one outcome.
       const first = await repo.findInboundByKey(tx, msg.mailbox, messageKey)
       if (!first) throw new Error('inbound mail claim lost without a winner')
       return { inboundMailId: first.id, outcome: first.outcome, reason: first.reason, ticketId: first.ticketId, duplicate: true }
     }
+    const { id } = claim
 
-    const decided = msg.parsed ? await decide(intake, tx, msg, msg.parsed, id, blob.hash) : quarantine('unparseable')
+    const decided = msg.parsed && verdict ? await decide(intake, tx, msg, msg.parsed, id, blob.hash, verdict, claim.senderCount) : quarantine('unparseable')
     const held = decided.outcome === 'quarantined' || decided.outcome === 'throttled'
-    await repo.setInboundOutcome(tx, id, {
-      outcome: decided.outcome,
-      reason: decided.reason ?? null,
-      ticketId: decided.ticketId ?? null,
-      details: decided.details ?? null,
-      ...(held ? { quarantinedAt: msg.receivedAt, reviewState: 'pending' as const } : {}),
-    })
+    if (!decided.recorded) {
+      await repo.setInboundOutcome(deps.db, tx, id, {
+        outcome: decided.outcome,
+        reason: decided.reason ?? null,
+        ticketId: decided.ticketId ?? null,
+        details: decided.details ?? null,
+        ...(held ? { quarantinedAt: msg.receivedAt, reviewState: 'pending' as const } : {}),
+      })
+    }
     return { inboundMailId: id, outcome: decided.outcome, reason: decided.reason ?? null, ticketId: decided.ticketId ?? null, duplicate: false }
   })
 }
@@ -169,19 +181,36 @@ interface Decision {
   reason?: string | undefined
   ticketId?: string | undefined
   details?: BounceDetails
+  /** Already written on the inbound row by the router (a new ticket's statement). */
+  recorded?: boolean | undefined
 }
 
 const quarantine = (reason: string): Decision => ({ outcome: 'quarantined', reason })
 
-async function decide(intake: MailIntake, tx: Tx, msg: InboundMessage, parsed: ParsedMail, id: string, rawBlobHash: string): Promise<Decision> {
+type LoopVerdict = ReturnType<typeof classifyAutomated>
+
+function loopVerdict(intake: MailIntake, msg: InboundMessage, parsed: ParsedMail): LoopVerdict {
   const { secret, domain } = intake.ids
-  const ours = (mid: string | undefined) => verifyMessageId(mid, secret)
-  const verdict = classifyAutomated(parsed, {
+  return classifyAutomated(parsed, {
     ourDomains: [...msg.ourDomains, domain],
     ourMessageIdDomain: domain,
-    verifyOurMessageId: (mid) => ours(mid).ours,
+    verifyOurMessageId: (mid) => verifyMessageId(mid, secret).ours,
     ...(msg.envelopeFrom !== undefined ? { envelopeFrom: msg.envelopeFrom } : {}),
   })
+}
+
+/** `senderCount`: the sender's messages in this hour including this one, counted by the claim; null when there is no sender. */
+async function decide(
+  intake: MailIntake,
+  tx: Tx,
+  msg: InboundMessage,
+  parsed: ParsedMail,
+  id: string,
+  rawBlobHash: string,
+  verdict: LoopVerdict,
+  senderCount: number | null,
+): Promise<Decision> {
+  const ours = (mid: string | undefined) => verifyMessageId(mid, intake.ids.secret)
   if (verdict.automated) {
     if (verdict.kind === 'bounce') {
       const bounce = extractBounce(parsed)
@@ -203,12 +232,7 @@ async function decide(intake: MailIntake, tx: Tx, msg: InboundMessage, parsed: P
 
   // Autoresponders that send none of the headers above still loop: cap what one address may
   // feed into routing (and so into automatic replies) per hour.
-  const sender = parsed.from ?? msg.envelopeFrom
-  if (sender) {
-    const windowStart = new Date(Math.floor(msg.receivedAt.getTime() / HOUR) * HOUR)
-    const count = await repo.countSenderMail(tx, sender, windowStart)
-    if (count > intake.deps.config.AUTO_MAIL_CAP_PER_HOUR) return { outcome: 'throttled', reason: 'sender_cap' }
-  }
+  if (senderCount !== null && senderCount > intake.deps.config.AUTO_MAIL_CAP_PER_HOUR) return { outcome: 'throttled', reason: 'sender_cap' }
 
   const routed: RouteOutcome = await intake.router.route(tx, {
     mailbox: msg.mailbox,
@@ -218,6 +242,7 @@ async function decide(intake: MailIntake, tx: Tx, msg: InboundMessage, parsed: P
     inboundMailId: id,
     sender: parsed.from,
     at: msg.receivedAt,
+    recordOutcome: true,
   })
-  return { outcome: routed.outcome, reason: routed.reason, ticketId: routed.ticketId }
+  return { outcome: routed.outcome, reason: routed.reason, ticketId: routed.ticketId, recorded: routed.recorded }
 }

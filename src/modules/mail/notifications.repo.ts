@@ -1,12 +1,35 @@
-import { and, asc, eq, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { agents, contactEmails, contacts, contracts, organizations, plans, queues, teamMembers, ticketMessages, tickets } from '../../db/schema/index.ts'
 
-/** Everything a notification about one ticket needs, in one query: the ticket, its requester, organization, queue and contract. */
+/**
+ * Everything a notification about one ticket needs, in one query: the ticket, its requester,
+ * organization, queue and contract. Only the ticket fields the mail uses: the description and the
+ * search document are most of a mailed-in ticket's bytes and no notification reads them.
+ */
 export async function loadTicketContext(db: Db, ticketId: string) {
-  const [row] = await db
+  // Prepared once per database handle: the dispatcher runs this for every notification.
+  const b = new Binder()
+  const id = b.value(ticketId)
+  const [row] = await preparedQuery(db, db, 'notify:context', b, (h) => ticketContextQuery(h, id))
+  return row
+}
+
+function ticketContextQuery(db: Db, ticketId: SQLWrapper) {
+  return db
     .select({
-      ticket: tickets,
+      ticket: {
+        id: tickets.id,
+        number: tickets.number,
+        subject: tickets.subject,
+        requesterId: tickets.requesterId,
+        assigneeId: tickets.assigneeId,
+        teamId: tickets.teamId,
+        createdBy: tickets.createdBy,
+        firstResponseAt: tickets.firstResponseAt,
+        firstResponseDueAt: tickets.firstResponseDueAt,
+      },
       organization: { name: organizations.name, locale: organizations.defaultLocale, timeZone: organizations.timeZone },
       contact: { id: contacts.id, name: contacts.name, locale: contacts.locale, timeZone: contacts.timeZone, active: contacts.active },
       queue: { name: queues.name, inboundEmail: queues.inboundEmail },
@@ -21,8 +44,7 @@ export async function loadTicketContext(db: Db, ticketId: string) {
     .innerJoin(queues, eq(queues.id, tickets.queueId))
     .leftJoin(contracts, eq(contracts.id, tickets.contractId))
     .leftJoin(plans, eq(plans.id, contracts.planId))
-    .where(eq(tickets.id, ticketId))
-  return row
+    .where(sql`${tickets.id} = ${ticketId}`)
 }
 export type TicketContext = NonNullable<Awaited<ReturnType<typeof loadTicketContext>>>
 
@@ -32,6 +54,13 @@ export type TicketContext = NonNullable<Awaited<ReturnType<typeof loadTicketCont
  * undefined means the ticket's first message (a new ticket's description).
  */
 export async function loadThread(db: Db, ticketId: string, messageId: string | undefined) {
+  const b = new Binder()
+  const ticket = b.value(ticketId)
+  const message = messageId ? b.value(messageId) : undefined
+  return preparedQuery(db, db, message ? 'notify:thread:message' : 'notify:thread:first', b, (h) => threadQuery(h, ticket, message))
+}
+
+function threadQuery(db: Db, ticketId: SQLWrapper, messageId: SQLWrapper | undefined) {
   const target: SQL = messageId
     ? sql`${ticketMessages.id} = ${messageId}`
     : sql`${ticketMessages.id} = (select m.id from ${ticketMessages} m where m.ticket_id = ${ticketId} order by m.id limit 1)`
@@ -47,7 +76,7 @@ export async function loadThread(db: Db, ticketId: string, messageId: string | u
     })
     .from(ticketMessages)
     .leftJoin(agents, eq(agents.id, ticketMessages.authorAgentId))
-    .where(and(eq(ticketMessages.ticketId, ticketId), or(isNotNull(ticketMessages.mailMessageId), target)))
+    .where(and(sql`${ticketMessages.ticketId} = ${ticketId}`, or(isNotNull(ticketMessages.mailMessageId), target)))
     .orderBy(asc(ticketMessages.id))
 }
 export type ThreadMessage = Awaited<ReturnType<typeof loadThread>>[number]

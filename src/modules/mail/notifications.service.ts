@@ -8,7 +8,7 @@ import { type AttentionReason, chooseLocale, type MailLocale, type NotificationD
 
 /**
  * Turns `notification` outbox rows (what happened to a ticket) into `mail` rows (who hears about
- * it, in their language). One notification fans out in ONE transaction into one fully rendered
+ * it, in their language). One notification fans out in ONE statement into one fully rendered
  * mail per recipient, each keyed `<notification id>:<address>`: a fan-out retried after a crash
  * or a lost lease stores nothing twice, and each mail keeps the Message-ID it got the first time.
  *
@@ -188,7 +188,8 @@ export const deliverNotification: DeliveryHandler = async (deps, row) => {
     })
     items.push({ id, kind: 'mail', payload: { ...mail }, dedupeKey: `${row.id}:${m.to.address}`, subject: `ticket:${ctx.ticket.id}` })
   }
-  const created = await deps.db.transaction((tx) => enqueue(tx, items, deps.clock.now()))
+  // One multi-row insert is atomic on its own: every mail of the fan-out or none, without BEGIN/COMMIT round trips.
+  const created = await enqueue(deps.db, items, deps.clock.now())
   deps.log.debug({ outboxId: row.id, event: p.event, planned: items.length, created }, 'notification fanned out')
   return { ok: true }
 }

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/client.ts'
+import type { Db, Tx } from '../../db/client.ts'
 import type { Deps } from '../../deps.ts'
 import { checkIntake, type IntakeDecision } from '../contracts/intake-gate.ts'
 import { deliverToTickets } from './deliver.ts'
@@ -27,9 +27,20 @@ export interface RouteInput {
   sender: string | undefined
   /** When intake decides: the reception time, or the release time for a released message. */
   at: Date
+  /**
+   * Set by intake (not by a release): a new ticket's outcome may be written on the inbound row
+   * with the ticket's own statement, and the result then says `recorded`.
+   */
+  recordOutcome?: boolean
 }
 
-export type RouteOutcome = { outcome: 'ticket_created' | 'message_added' | 'quarantined'; ticketId?: string; reason?: string }
+export type RouteOutcome = {
+  outcome: 'ticket_created' | 'message_added' | 'quarantined'
+  ticketId?: string
+  reason?: string
+  /** The outcome is already on the inbound row (with the same values intake would write). */
+  recorded?: boolean
+}
 
 export interface MailRouter {
   route(tx: Tx, input: RouteInput): Promise<RouteOutcome>
@@ -50,13 +61,15 @@ export const quarantineUntilTickets: DeliverFn = async () => ({ outcome: 'quaran
 /**
  * The default router: sender → contact (by the parsed address) → intake gate on the email
  * channel → `deliver`; a refusal (unknown sender, not authorized, no active contract, channel
- * not allowed …) is quarantined with the gate's reason and is never answered.
+ * not allowed …) is quarantined with the gate's reason and is never answered. `db`: the
+ * application's handle the intake transactions are opened on.
  */
-export function createDefaultRouter(deliver: DeliverFn = quarantineUntilTickets): MailRouter {
+export function createDefaultRouter(deliver: DeliverFn = quarantineUntilTickets, db?: Db): MailRouter {
   return {
     async route(tx, input) {
       if (!input.sender) return { outcome: 'quarantined', reason: 'no_sender' }
-      const decision = await checkIntake(tx, { email: input.sender, channel: 'email', at: input.at })
+      // The gate's prepared query is kept for the application's handle, not for each intake transaction.
+      const decision = await checkIntake(tx, { email: input.sender, channel: 'email', at: input.at }, db ?? tx)
       if (!decision.ok) return { outcome: 'quarantined', reason: decision.reason }
       return deliver(tx, input, decision)
     },
@@ -64,4 +77,4 @@ export function createDefaultRouter(deliver: DeliverFn = quarantineUntilTickets)
 }
 
 /** The router `npm start` uses: accepted mail goes to tickets (threaded reply or new ticket). */
-export const routerFor = (deps: Deps): MailRouter => createDefaultRouter(deliverToTickets(deps))
+export const routerFor = (deps: Deps): MailRouter => createDefaultRouter(deliverToTickets(deps), deps.db)

@@ -28,15 +28,21 @@ const INTL_LOCALE: Record<MailLocale, string> = { en: 'en-GB', bg: 'bg-BG', ro: 
 
 /** A due time as the recipient reads it: weekday, day, month, 24-hour time, in their time zone. */
 export function formatDueTime(at: Date, locale: MailLocale, timeZone: string): string {
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone,
-  }).format(at)
+  return dueTimeFormat(locale, timeZone).format(at)
+}
+
+// Making an Intl.DateTimeFormat costs far more than formatting with one (it loads locale and zone
+// data), and every acknowledgement formats a due time: one per (locale, time zone), bounded.
+const dueTimeFormats = new Map<string, Intl.DateTimeFormat>()
+function dueTimeFormat(locale: MailLocale, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}`
+  let f = dueTimeFormats.get(key)
+  if (!f) {
+    f = new Intl.DateTimeFormat(INTL_LOCALE[locale], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone })
+    if (dueTimeFormats.size >= 1000) dueTimeFormats.clear()
+    dueTimeFormats.set(key, f)
+  }
+  return f
 }
 
 export interface TicketRef {

@@ -51,10 +51,13 @@ export function withTicketTag(subject: string, ticketNumber: number): string {
   return rest ? `[#${ticketNumber}] ${rest}` : `[#${ticketNumber}]`
 }
 
+const ANY_TICKET_TAG = /\s*\[\s*#\s*(\d+)\s*\]\s*/g
+
 /** The subject without this ticket's `[#n]` tags (another ticket's tag stays), whitespace collapsed. */
 export function withoutTicketTag(subject: string, ticketNumber: number): string {
+  // One fixed pattern (compiled once) and a number check, not a RegExp built per call: every outbound mail's subject passes here.
   return subject
-    .replace(new RegExp(`\\s*\\[\\s*#\\s*${ticketNumber}\\s*\\]\\s*`, 'g'), ' ')
+    .replace(ANY_TICKET_TAG, (tag, n: string) => (n === String(ticketNumber) ? ' ' : tag))
     .replace(/\s+/g, ' ')
     .trim()
 }

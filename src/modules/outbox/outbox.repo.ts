@@ -1,5 +1,6 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { outbox } from '../../db/schema/index.ts'
 
 export type OutboxRow = typeof outbox.$inferSelect
@@ -14,33 +15,36 @@ export const insertOutbox = (db: Db, rows: Array<typeof outbox.$inferInsert>) =>
  */
 export async function claimDue(db: Db, now: Date, leaseSeconds: number, limit: number, instanceId: string): Promise<OutboxRow[]> {
   const leaseEnd = new Date(now.getTime() + leaseSeconds * 1000)
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(and(inArray(outbox.status, ['pending', 'sending']), lte(outbox.availableAt, now)))
-      .orderBy(outbox.availableAt)
-      .limit(limit)
-      .for('update', { skipLocked: true })
-    if (!due.length) return []
-    return tx
-      .update(outbox)
-      .set({ status: 'sending', availableAt: leaseEnd, lockedBy: instanceId, attempts: sql`${outbox.attempts} + 1` })
-      .where(
-        inArray(
-          outbox.id,
-          due.map((d) => d.id),
-        ),
-      )
-      .returning()
-  })
+  // One statement (the rows picked and leased together), so a round costs no BEGIN/COMMIT round trips.
+  const due = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(and(inArray(outbox.status, ['pending', 'sending']), lte(outbox.availableAt, now)))
+    .orderBy(outbox.availableAt)
+    .limit(limit)
+    .for('update', { skipLocked: true })
+  return db
+    .update(outbox)
+    .set({ status: 'sending', availableAt: leaseEnd, lockedBy: instanceId, attempts: sql`${outbox.attempts} + 1` })
+    .where(inArray(outbox.id, due))
+    .returning()
 }
 
 /** Outcome writes are conditional on still holding the lease, so a dispatcher that lost it changes nothing. */
 const held = (id: string, instanceId: string) => and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.lockedBy, instanceId))
 
-export const markSent = (db: Db, id: string, instanceId: string, now: Date) =>
-  db.update(outbox).set({ status: 'sent', sentAt: now, lockedBy: null, lastError: null }).where(held(id, instanceId))
+/** Prepared once per database handle: one per delivered row. */
+export function markSent(db: Db, id: string, instanceId: string, now: Date) {
+  const b = new Binder()
+  const set = b.row({ status: 'sent' as const, sentAt: now, lockedBy: null, lastError: null })
+  const where = { id: b.value(id), instanceId: b.value(instanceId) }
+  return preparedQuery(db, db, 'outbox:sent', b, (h) =>
+    h
+      .update(outbox)
+      .set(set)
+      .where(and(sql`${outbox.id} = ${where.id}`, eq(outbox.status, 'sending'), sql`${outbox.lockedBy} = ${where.instanceId}`)),
+  )
+}
 
 export const markRetry = (db: Db, id: string, instanceId: string, at: Date, error: string) =>
   db.update(outbox).set({ status: 'pending', availableAt: at, lockedBy: null, lastError: error }).where(held(id, instanceId))

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, type SQLWrapper, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { writeCtes } from '../../db/crud.ts'
 import { Binder, preparedQuery } from '../../db/prepared.ts'
@@ -38,6 +38,12 @@ export interface IntakeInput {
   mailMessageId?: string
   /** The gate's acceptance, when the caller has just asked it (mail routing, in the same transaction): not asked twice. */
   gate?: Extract<IntakeDecision, { ok: true }>
+  /**
+   * A write of the caller's that lands with the ticket, as one more CTE of the create statement
+   * (mail intake records its outcome there instead of in a round trip of its own). Values go
+   * through the Binder, so the statement stays prepared once per shape.
+   */
+  alsoWrite?: (b: Binder, ticketId: string) => (h: Db) => SQLWrapper
   createdBy: Actor
   at: Date
 }
@@ -73,6 +79,8 @@ export const SEARCH_TEXT_MAX = 100_000
  * covering contract through the intake gate → a ticket with its first message, attachments,
  * events, SLA clocks and outbox rows, all in one transaction (the caller's `tx` when given, so
  * mail intake can commit the raw message with it), or a precise AppError and nothing written.
+ * Every check comes before the first write, so a refusal leaves the caller's transaction usable
+ * without a savepoint (mail intake quarantines the message in it).
  *
  * Defaults: the queue is required (mail derives it from the recipient address; the API names
  * it); the team is the queue's default team; billable comes from the type, else the queue;
@@ -201,10 +209,11 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   }
   const ticketRow = b.row(values)
   const search = b.value(searchText)
+  const also = input.alsoWrite?.(b, ticketId)
   // Only the number comes back: everything else is what was just written. Returning the whole
   // row (46 columns, the search document among them) cost the server its output and this process
   // the decoding, a tenth of a create's CPU.
-  const [created] = await preparedQuery(deps.db, db, 'intake', b, (h) =>
+  const [created] = await preparedQuery(deps.db, db, also ? 'intake+also' : 'intake', b, (h) =>
     h
       .with(
         ...writeCtes(h, [
@@ -214,6 +223,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
           ...(clockRows.length ? [h.insert(ticketSlaClocks).values(clockRows)] : []),
           eventsInsert(h, eventRowsBound),
           h.insert(outbox).values(outboxRowsBound),
+          ...(also ? [also(h)] : []),
         ]),
       )
       .insert(tickets)

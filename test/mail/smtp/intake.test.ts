@@ -219,6 +219,23 @@ t.test('mail intake through the SMTP listener', async (t) => {
     t.notOk(router.calls.some((c) => held.some((h) => h.id === c.inboundMailId)), 'throttled mail is not routed')
   })
 
+  t.test('redeliveries and machine mail do not count against the sender cap', async (t) => {
+    const sender = await person()
+    const first = mail(sender)
+    for (let i = 0; i < CAP + 2; i++) t.equal((await send(first.raw)).final?.code, 250, `delivery ${i + 1} of one message`)
+    for (let i = 0; i < CAP + 2; i++) t.equal((await send(mail(sender, ['Auto-Submitted: auto-replied']).raw)).final?.code, 250, `auto-reply ${i + 1}`)
+    const outcomes: string[] = []
+    for (let i = 0; i < CAP - 1; i++) {
+      const m = mail(sender)
+      t.equal((await send(m.raw)).final?.code, 250)
+      outcomes.push((await rows(m.id))[0]!.outcome)
+    }
+    t.same(outcomes, Array(CAP - 1).fill('quarantined'), 'the cap counts the first delivery once and no machine mail')
+    const over = mail(sender)
+    t.equal((await send(over.raw)).final?.code, 250)
+    t.match(await rows(over.id), [{ outcome: 'throttled', reason: 'sender_cap' }], 'and still holds the message past it')
+  })
+
   t.test('the raw message is kept byte for byte', async (t) => {
     const body = '.a line starting with a dot\r\n..two dots\r\nCyrillic bytes: \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\r\ntrailing spaces   \r\n\r\n'
     const id = `<raw.${Date.now()}@customer.test>`

@@ -22,7 +22,12 @@ t.test('SMTP reply codes', async (t) => {
     },
   }
   const store = postgresBlobStore()
-  const flaky: BlobStore = { ...store, put: async (tx, bytes) => (failBlobs ? Promise.reject(new Error('disk full (test)')) : store.put(tx, bytes)) }
+  const diskFull = () => Promise.reject(new Error('disk full (test)'))
+  const flaky: BlobStore = {
+    ...store,
+    put: async (tx, bytes) => (failBlobs ? diskFull() : store.put(tx, bytes)),
+    stage: async (bytes) => (failBlobs ? diskFull() : store.stage(bytes)),
+  }
   const smtp = await startTestSmtp(t, ctx.deps, { router, blobs: flaky })
   const queue = await makeMailQueue(ctx)
   let n = 0
