@@ -168,5 +168,12 @@ export function mailIdSecret(config: Pick<Config, 'MAIL_ID_SECRET' | 'jwtSecrets
   if (config.MAIL_ID_SECRET) return config.MAIL_ID_SECRET
   const base = config.jwtSecrets[0]
   if (!base) throw new Error('no JWT secret to derive the mail id secret from; set MAIL_ID_SECRET')
-  return createHmac('sha256', base).update('mail-id').digest('hex')
+  // Asked for every message in and out: derived once per secret.
+  let derived = derivedMailIdSecrets.get(base)
+  if (!derived) {
+    derived = createHmac('sha256', base).update('mail-id').digest('hex')
+    derivedMailIdSecrets.set(base, derived)
+  }
+  return derived
 }
+const derivedMailIdSecrets = new Map<string, string>()

@@ -127,7 +127,10 @@ function rowMapper(fields: NonNullable<DrizzlePrepared['fields']>, notNullable: 
     for (let i = 0; i < cols.length; i++) {
       const { path, decoder } = cols[i]!
       let node = out
-      for (let j = 0; j < path.length - 1; j++) node = (node[path[j]!] ??= {}) as Record<string, unknown>
+      for (let j = 0; j < path.length - 1; j++) {
+        node[path[j]!] ??= {}
+        node = node[path[j]!] as Record<string, unknown>
+      }
       const raw = row[i]
       node[path[path.length - 1]!] = raw === null ? null : decoder.mapFromDriverValue(raw)
     }
@@ -144,7 +147,10 @@ function memoTypes(types: { getTypeParser(oid: number, format: string): unknown 
     getTypeParser(oid: number, format: string) {
       const key = `${oid}:${format}`
       let p = known.get(key)
-      if (!p) known.set(key, (p = types.getTypeParser(oid, format)))
+      if (!p) {
+        p = types.getTypeParser(oid, format)
+        known.set(key, p)
+      }
       return p
     },
   }
@@ -189,23 +195,25 @@ function compile(q: DrizzlePrepared, name: string): Compiled | undefined {
 }
 
 const MAX_SHAPES = 256
+// Per database: keyed by the drizzle dialect, which a database handle and its transactions share.
 const cache = new WeakMap<object, Map<string, Compiled | null>>()
 
 /** The driver client behind a drizzle handle: the pool or PGlite, or a transaction's own connection. */
 const clientOf = (handle: Db) => (handle as unknown as { session: { client: QueryClient } }).session.client
+const dialectOf = (handle: Db) => (handle as unknown as { dialect: object }).dialect
 
 /**
- * Runs `build(handle)` with the binder's values from a statement compiled once per (`cacheKey`,
- * `site`, shape). `cacheKey` is the application's database handle; `handle` is it or a transaction
- * on it. `site` names the code that builds it: the shape alone does not say which statement the
- * columns belong to.
+ * Runs `build(handle)` with the binder's values, from a statement compiled once per (database,
+ * `site`, shape). `handle` is the application's database or a transaction on it. `site` names the
+ * code that builds it: the shape alone does not say which statement the columns belong to.
  */
-export function preparedQuery<T>(cacheKey: Db, handle: Db, site: string, b: Binder, build: (h: Db) => Preparable<T>): Promise<T> {
+export function preparedQuery<T>(handle: Db, site: string, b: Binder, build: (h: Db) => Preparable<T>): Promise<T> {
   const key = `${site}|${b.shape}`
-  let shapes = cache.get(cacheKey)
+  const dialect = dialectOf(handle)
+  let shapes = cache.get(dialect)
   if (!shapes) {
     shapes = new Map()
-    cache.set(cacheKey, shapes)
+    cache.set(dialect, shapes)
   }
   let compiled = shapes.get(key)
   const named = () => `w_${createHash('sha1').update(key).digest('base64url')}`

@@ -5,7 +5,7 @@ import { settings } from '../../src/db/schema/index.ts'
 import { openTestDatabase } from '../helpers/database.ts'
 
 /**
- * A query prepared once for the database handle and run on a transaction handle runs inside
+ * A query compiled once for the database and run on a transaction handle runs inside
  * that transaction (its connection on PostgreSQL, its lock on PGlite): it sees the
  * transaction's uncommitted rows and its writes roll back with it.
  */
@@ -17,7 +17,7 @@ t.test('a kept prepared query runs inside the transaction it is given', async (t
   const write = (handle: typeof db, key: string, value: number) => {
     const b = new Binder()
     const row = b.row({ key, value: { n: value }, updatedAt: new Date('2026-01-19T10:00:00Z') })
-    return preparedQuery(db, handle, 'test:write', b, (h) => {
+    return preparedQuery(handle, 'test:write', b, (h) => {
       builds++
       return h.insert(settings).values(row).returning({ key: settings.key })
     })
@@ -25,7 +25,7 @@ t.test('a kept prepared query runs inside the transaction it is given', async (t
   const read = (handle: typeof db, key: string) => {
     const b = new Binder()
     const k = b.value(key)
-    return preparedQuery(db, handle, 'test:read', b, (h) => {
+    return preparedQuery(handle, 'test:read', b, (h) => {
       builds++
       return h.select({ value: settings.value }).from(settings).where(eq(settings.key, k))
     })

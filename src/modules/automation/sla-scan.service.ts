@@ -31,7 +31,7 @@ const iso = (d: Date | null) => (d === null ? null : d.toISOString())
 async function anyDue(db: Db, now: Date): Promise<boolean> {
   const b = new Binder()
   const at = b.value(now.toISOString())
-  const rows = await preparedQuery(db, db, 'sla-scan:due', b, (h) =>
+  const rows = await preparedQuery(db, 'sla-scan:due', b, (h) =>
     h
       .select({ id: tickets.id })
       .from(tickets)

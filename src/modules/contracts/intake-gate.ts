@@ -97,17 +97,17 @@ const gateColumns = {
  * round trip (a row per contract; one row with `contract` null when there is none): intake is the
  * hottest write path and every round trip is paid by each request.
  */
-function gateRows(cacheKey: Db, db: Db, req: IntakeRequest) {
+function gateRows(db: Db, req: IntakeRequest) {
   const contractJoin = and(eq(contracts.organizationId, contacts.organizationId), inArray(contracts.status, ['active', 'suspended']))
   const b = new Binder()
   if (req.contactId) {
     const id = b.value(req.contactId)
-    return preparedQuery(cacheKey, db, 'gate:contact', b, (h) =>
+    return preparedQuery(db, 'gate:contact', b, (h) =>
       h.select(gateColumns).from(contacts).innerJoin(organizations, eq(organizations.id, contacts.organizationId)).leftJoin(contracts, contractJoin).where(eq(contacts.id, id)),
     )
   }
   const email = b.value((req.email ?? '').trim().toLowerCase())
-  return preparedQuery(cacheKey, db, 'gate:email', b, (h) =>
+  return preparedQuery(db, 'gate:email', b, (h) =>
     h
       .select(gateColumns)
       .from(contactEmails)
@@ -118,10 +118,9 @@ function gateRows(cacheKey: Db, db: Db, req: IntakeRequest) {
   )
 }
 
-/** `cacheKey`: the application's database handle, when `db` is it or a transaction on it (prepared queries are kept for it). */
-export async function checkIntake(db: Db, req: IntakeRequest, cacheKey: Db = db): Promise<IntakeDecision> {
+export async function checkIntake(db: Db, req: IntakeRequest): Promise<IntakeDecision> {
   const who = req.contactId ? `contact ${req.contactId}` : `sender ${req.email ?? '(none)'}`
-  const found = req.contactId || req.email ? await gateRows(cacheKey, db, req) : []
+  const found = req.contactId || req.email ? await gateRows(db, req) : []
   if (!found.length) return { ok: false, reason: 'unknown_contact', detail: `${who} is not a registered contact` }
   const { active: contactActive, ...contact } = found[0]!.contact
   const { active: orgActive, ...organization } = found[0]!.organization

@@ -31,13 +31,13 @@ export interface InboundClaim {
  * a concurrent claim waits here until that transaction ends. `cacheKey`: the application's
  * handle, for which the statement is prepared once per shape (db/prepared.ts).
  */
-export async function claimInbound(cacheKey: Db, tx: Db, claim: InboundClaim): Promise<{ id: string; senderCount: number | null } | undefined> {
+export async function claimInbound(tx: Db, claim: InboundClaim): Promise<{ id: string; senderCount: number | null } | undefined> {
   const b = new Binder()
   const blob = b.row(claim.blob)
   const row = b.row({ ...claim.row, id: newId() })
   // A row, not two values: a row is part of the shape, so the statements with and without the count are kept apart.
   const sender = claim.sender && b.row({ address: claim.sender.address, windowStart: claim.sender.windowStart.toISOString() })
-  const [r] = await preparedQuery(cacheKey, tx, 'mail:claim', b, (h) => {
+  const [r] = await preparedQuery(tx, 'mail:claim', b, (h) => {
     // w0 the blob, w1 the claim, w2 the count; the count's insert selects from the claim, so a duplicate counts nothing.
     const writes = [h.insert(blobs).values(blob).onConflictDoNothing(), h.insert(inboundMail).values(row).onConflictDoNothing().returning({ id: inboundMail.id })]
     if (!sender) return h.with(...writeCtes(h, writes)).select({ id: sql<string>`w1.id`, senderCount: sql<number | null>`null::int` }).from(sql`w1`)
@@ -75,9 +75,9 @@ export function outcomeUpdate(b: Binder, id: string, patch: Partial<typeof inbou
 }
 
 /** The intake decision, written before the commit; nothing is read back. Prepared once per shape for `cacheKey`. */
-export async function setInboundOutcome(cacheKey: Db, tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
+export async function setInboundOutcome(tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
   const b = new Binder()
-  await preparedQuery(cacheKey, tx, 'mail:outcome', b, outcomeUpdate(b, id, patch))
+  await preparedQuery(tx, 'mail:outcome', b, outcomeUpdate(b, id, patch))
 }
 
 export async function markUndeliverable(tx: Db, addresses: string[], at: Date, reason: string): Promise<string[]> {

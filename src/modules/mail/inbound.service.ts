@@ -95,7 +95,7 @@ export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Pr
   const blob = await intake.blobs.stage(msg.raw)
 
   return deps.db.transaction(async (tx) => {
-    const claim = await repo.claimInbound(deps.db, tx, {
+    const claim = await repo.claimInbound(tx, {
       blob: blob.row,
       row: {
         mailbox: msg.mailbox,
@@ -124,7 +124,7 @@ export async function intakeMessage(intake: MailIntake, msg: InboundMessage): Pr
     const decided = msg.parsed && verdict ? await decide(intake, tx, msg, msg.parsed, id, blob.hash, verdict, claim.senderCount) : quarantine('unparseable')
     const held = decided.outcome === 'quarantined' || decided.outcome === 'throttled'
     if (!decided.recorded) {
-      await repo.setInboundOutcome(deps.db, tx, id, {
+      await repo.setInboundOutcome(tx, id, {
         outcome: decided.outcome,
         reason: decided.reason ?? null,
         ticketId: decided.ticketId ?? null,

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { agents, contactEmails, contacts, contracts, organizations, plans, queues, teamMembers, ticketMessages, tickets } from '../../db/schema/index.ts'
@@ -12,7 +12,7 @@ export async function loadTicketContext(db: Db, ticketId: string) {
   // Prepared once per database handle: the dispatcher runs this for every notification.
   const b = new Binder()
   const id = b.value(ticketId)
-  const [row] = await preparedQuery(db, db, 'notify:context', b, (h) => ticketContextQuery(h, id))
+  const [row] = await preparedQuery(db, 'notify:context', b, (h) => ticketContextQuery(h, id))
   return row
 }
 
@@ -57,7 +57,7 @@ export async function loadThread(db: Db, ticketId: string, messageId: string | u
   const b = new Binder()
   const ticket = b.value(ticketId)
   const message = messageId ? b.value(messageId) : undefined
-  return preparedQuery(db, db, message ? 'notify:thread:message' : 'notify:thread:first', b, (h) => threadQuery(h, ticket, message))
+  return preparedQuery(db, message ? 'notify:thread:message' : 'notify:thread:first', b, (h) => threadQuery(h, ticket, message))
 }
 
 function threadQuery(db: Db, ticketId: SQLWrapper, messageId: SQLWrapper | undefined) {
@@ -84,10 +84,23 @@ export type ThreadMessage = Awaited<ReturnType<typeof loadThread>>[number]
 /** Active agents named directly or through their teams, in one query. */
 export async function loadActiveAgents(db: Db, agentIds: string[], teamIds: string[]) {
   if (!agentIds.length && !teamIds.length) return []
-  const viaTeams = teamIds.length ? inArray(agents.id, db.select({ id: teamMembers.agentId }).from(teamMembers).where(inArray(teamMembers.teamId, teamIds))) : undefined
-  return db
-    .select({ id: agents.id, email: agents.email, locale: agents.locale, timeZone: agents.timeZone })
-    .from(agents)
-    .where(and(eq(agents.active, true), or(agentIds.length ? inArray(agents.id, agentIds) : undefined, viaTeams)))
-    .orderBy(asc(agents.id))
+  // The ids as two array parameters: one statement whatever their number, compiled once.
+  const b = new Binder()
+  const direct = b.value(agentIds)
+  const teams = b.value(teamIds)
+  return preparedQuery(db, 'notify:agents', b, (h) =>
+    h
+      .select({ id: agents.id, email: agents.email, locale: agents.locale, timeZone: agents.timeZone })
+      .from(agents)
+      .where(
+        and(
+          eq(agents.active, true),
+          or(
+            sql`${agents.id} = any(${direct}::uuid[])`,
+            sql`${agents.id} in (select ${teamMembers.agentId} from ${teamMembers} where ${teamMembers.teamId} = any(${teams}::uuid[]))`,
+          ),
+        ),
+      )
+      .orderBy(asc(agents.id)),
+  )
 }

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../db/client.ts'
+import type { Tx } from '../../db/client.ts'
 import type { Deps } from '../../deps.ts'
 import { checkIntake, type IntakeDecision } from '../contracts/intake-gate.ts'
 import { deliverToTickets } from './deliver.ts'
@@ -61,15 +61,13 @@ export const quarantineUntilTickets: DeliverFn = async () => ({ outcome: 'quaran
 /**
  * The default router: sender → contact (by the parsed address) → intake gate on the email
  * channel → `deliver`; a refusal (unknown sender, not authorized, no active contract, channel
- * not allowed …) is quarantined with the gate's reason and is never answered. `db`: the
- * application's handle the intake transactions are opened on.
+ * not allowed …) is quarantined with the gate's reason and is never answered.
  */
-export function createDefaultRouter(deliver: DeliverFn = quarantineUntilTickets, db?: Db): MailRouter {
+export function createDefaultRouter(deliver: DeliverFn = quarantineUntilTickets): MailRouter {
   return {
     async route(tx, input) {
       if (!input.sender) return { outcome: 'quarantined', reason: 'no_sender' }
-      // The gate's prepared query is kept for the application's handle, not for each intake transaction.
-      const decision = await checkIntake(tx, { email: input.sender, channel: 'email', at: input.at }, db ?? tx)
+      const decision = await checkIntake(tx, { email: input.sender, channel: 'email', at: input.at })
       if (!decision.ok) return { outcome: 'quarantined', reason: decision.reason }
       return deliver(tx, input, decision)
     },
@@ -77,4 +75,4 @@ export function createDefaultRouter(deliver: DeliverFn = quarantineUntilTickets,
 }
 
 /** The router `npm start` uses: accepted mail goes to tickets (threaded reply or new ticket). */
-export const routerFor = (deps: Deps): MailRouter => createDefaultRouter(deliverToTickets(deps), deps.db)
+export const routerFor = (deps: Deps): MailRouter => createDefaultRouter(deliverToTickets(deps))

@@ -5,8 +5,12 @@ import { outbox } from '../../db/schema/index.ts'
 
 export type OutboxRow = typeof outbox.$inferSelect
 
-export const insertOutbox = (db: Db, rows: Array<typeof outbox.$inferInsert>) =>
-  db.insert(outbox).values(rows).onConflictDoNothing({ target: outbox.dedupeKey }).returning({ id: outbox.id })
+/** Rows whose dedupe key is taken are skipped; the ids of the rows written come back. Compiled once per shape. */
+export function insertOutbox(db: Db, rows: Array<typeof outbox.$inferInsert>) {
+  const b = new Binder()
+  const bound = b.rows(rows)
+  return preparedQuery(db, 'outbox:insert', b, (h) => h.insert(outbox).values(bound).onConflictDoNothing({ target: outbox.dedupeKey }).returning({ id: outbox.id }))
+}
 
 /**
  * Claims up to `limit` due rows for one dispatcher: `FOR UPDATE SKIP LOCKED` lets several
@@ -38,7 +42,7 @@ export function markSent(db: Db, id: string, instanceId: string, now: Date) {
   const b = new Binder()
   const set = b.row({ status: 'sent' as const, sentAt: now, lockedBy: null, lastError: null })
   const where = { id: b.value(id), instanceId: b.value(instanceId) }
-  return preparedQuery(db, db, 'outbox:sent', b, (h) =>
+  return preparedQuery(db, 'outbox:sent', b, (h) =>
     h
       .update(outbox)
       .set(set)

@@ -93,7 +93,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const db = tx ?? deps.db
   const at = input.at
   const req = 'contactId' in input.requester ? { contactId: input.requester.contactId } : { email: input.requester.email }
-  const gate: IntakeDecision = input.gate ?? (await checkIntake(db, { ...req, channel: input.channel, at }, deps.db))
+  const gate: IntakeDecision = input.gate ?? (await checkIntake(db, { ...req, channel: input.channel, at }))
   let contractId: string | null = null
   let planId: string | null = null
   let contractPolicyId: string | null = null
@@ -213,7 +213,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   // Only the number comes back: everything else is what was just written. Returning the whole
   // row (46 columns, the search document among them) cost the server its output and this process
   // the decoding, a tenth of a create's CPU.
-  const [created] = await preparedQuery(deps.db, db, also ? 'intake+also' : 'intake', b, (h) =>
+  const [created] = await preparedQuery(db, also ? 'intake+also' : 'intake', b, (h) =>
     h
       .with(
         ...writeCtes(h, [
