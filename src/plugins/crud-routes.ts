@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, FastifySchema, HTTPMethods, RouteHandlerMethod } from 'fastify'
 import type { Static, TSchema } from 'typebox'
 import type { AccessRule, Principal } from '../lib/principal.ts'
 import { IdParams } from '../lib/schemas.ts'
@@ -57,84 +57,33 @@ export function crudRoutes<Item extends TSchema, List extends TSchema, Query ext
   const { path, tags, auth, item, names } = spec
   const [one, many] = names
   const single = { 200: item, ...errorResponses }
-  const text = ({ summary, description }: Operation) => (description === undefined ? { summary } : { summary, description })
+  const route = (method: HTTPMethods, url: string, rule: AccessRule, operationId: string, op: Operation, schema: FastifySchema, handler: RouteHandlerMethod) => {
+    const text = op.description === undefined ? { summary: op.summary } : { summary: op.summary, description: op.description }
+    app.route({ method, url, config: { auth: rule }, schema: { tags, operationId, ...text, ...schema }, handler })
+  }
+  const itemPath = `${path}/:id`
 
-  app.post(
-    path,
-    {
-      config: { auth: auth.write },
-      schema: {
-        tags,
-        operationId: `create${one}`,
-        ...text(spec.create),
-        headers: IdempotencyHeader,
-        body: spec.create.body,
-        response: { 201: item, ...errorResponses },
-      },
-    },
-    async (request, reply) => created(reply, path, await spec.create.run(request.body as Static<Create>, principalOf(request))),
+  route('POST', path, auth.write, `create${one}`, spec.create, { headers: IdempotencyHeader, body: spec.create.body, response: { 201: item, ...errorResponses } }, async (request, reply) =>
+    created(reply, path, await spec.create.run(request.body as Static<Create>, principalOf(request))),
   )
-
-  app.get(
-    path,
-    {
-      config: { auth: auth.read },
-      schema: {
-        tags,
-        operationId: `list${many}`,
-        ...text(spec.list),
-        querystring: spec.list.query,
-        response: { 200: spec.list.response, ...errorResponses },
-      },
-    },
-    async (request) => spec.list.run(request.query as Static<Query>, principalOf(request)),
+  route('GET', path, auth.read, `list${many}`, spec.list, { querystring: spec.list.query, response: { 200: spec.list.response, ...errorResponses } }, async (request) =>
+    spec.list.run(request.query as Static<Query>, principalOf(request)),
   )
-
-  app.get(
-    `${path}/:id`,
-    { config: { auth: auth.read }, schema: { tags, operationId: `get${one}`, ...text(spec.get), params: IdParams, response: single } },
-    async (request, reply) => withEtag(reply, await spec.get.run(idOf(request), principalOf(request))),
+  route('GET', itemPath, auth.read, `get${one}`, spec.get, { params: IdParams, response: single }, async (request, reply) =>
+    withEtag(reply, await spec.get.run(idOf(request), principalOf(request))),
   )
-
-  app.patch(
-    `${path}/:id`,
-    {
-      config: { auth: auth.write },
-      schema: {
-        tags,
-        operationId: `update${one}`,
-        ...text(spec.update),
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: spec.update.body,
-        response: single,
-      },
-    },
-    async (request, reply) =>
-      withEtag(reply, await spec.update.run(idOf(request), ifMatchVersion(request), request.body as Static<Update>, principalOf(request))),
+  route('PATCH', itemPath, auth.write, `update${one}`, spec.update, { params: IdParams, headers: IfMatchHeader, body: spec.update.body, response: single }, async (request, reply) =>
+    withEtag(reply, await spec.update.run(idOf(request), ifMatchVersion(request), request.body as Static<Update>, principalOf(request))),
   )
 
   const remove = spec.remove
   if (remove === undefined) return
-  app.delete(
-    `${path}/:id`,
-    {
-      config: { auth: auth.write },
-      schema: {
-        tags,
-        operationId: `${remove.kind}${one}`,
-        ...text(remove),
-        params: IdParams,
-        headers: IfMatchHeader,
-        response: remove.kind === 'delete' ? { 204: NoContent, ...errorResponses } : single,
-      },
-    },
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      const id = idOf(request)
-      const version = ifMatchVersion(request)
-      if (remove.kind === 'deactivate') return withEtag(reply, await remove.run(id, version, principalOf(request)))
-      await remove.run(id, version, principalOf(request))
-      return reply.code(204).send(null)
-    },
-  )
+  const removed = remove.kind === 'delete' ? { 204: NoContent, ...errorResponses } : single
+  route('DELETE', itemPath, auth.write, `${remove.kind}${one}`, remove, { params: IdParams, headers: IfMatchHeader, response: removed }, async (request, reply) => {
+    const id = idOf(request)
+    const version = ifMatchVersion(request)
+    if (remove.kind === 'deactivate') return withEtag(reply, await remove.run(id, version, principalOf(request)))
+    await remove.run(id, version, principalOf(request))
+    return reply.code(204).send(null)
+  })
 }
