@@ -18,14 +18,21 @@ export async function organizationRoutes(app: FastifyInstance, { deps }: { deps:
     names: ['Organization', 'Organizations'],
     auth: { read: DIRECTORY_READ, write: DIRECTORY_WRITE },
     item: Organization,
-    create: { summary: 'Create an organization', body: CreateOrganization, run: (body) => service.createOrganization(deps, body) },
+    create: {
+      summary: 'Create an organization',
+      body: CreateOrganization,
+      run: (body) => service.createOrganization(deps, body),
+    },
     list: {
       summary: 'List organizations',
       query: ListOrganizationsQuery,
       response: OrganizationList,
       run: (query) => service.listOrganizations(deps, query),
     },
-    get: { summary: 'Get an organization', run: (id) => service.getOrganization(deps, id) },
+    get: {
+      summary: 'Get an organization',
+      run: (id) => service.getOrganization(deps, id),
+    },
     update: {
       summary: 'Update an organization',
       body: UpdateOrganization,
