@@ -35,7 +35,7 @@ export interface CrudRoutes<Item extends TSchema, List extends TSchema, Query ex
     body: Update
     run: (id: string, version: number | undefined, body: Static<Update>, principal: Principal) => Promise<Static<Item> & Versioned>
   }
-  /** Absent where a resource is never removed (a contract ends through its status instead). */
+  /** Absent where a resource is never removed. */
   remove?: Remove<Item>
 }
 
