@@ -25,6 +25,10 @@ import * as service from './calendars.service.ts'
 const IfMatchAndIdempotency = Type.Object({ ...IfMatchHeader.properties, ...IdempotencyHeader.properties })
 
 export async function calendarRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['calendars']
+  const one = { 200: Calendar, ...errorResponses }
+
   crudRoutes(fastify, {
     path: '/v1/calendars',
     tags: ['calendars'],
@@ -57,10 +61,6 @@ export async function calendarRoutes(fastify: FastifyInstance, { deps }: { deps:
       run: (id, version) => service.deactivateCalendar(deps, id, version),
     },
   })
-
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const tags = ['calendars']
-  const one = { 200: Calendar, ...errorResponses }
 
   app.post(
     '/v1/calendars/:id/holidays',

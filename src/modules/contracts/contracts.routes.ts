@@ -34,7 +34,10 @@ import * as service from './contracts.service.ts'
 import * as ledgers from './ledgers.service.ts'
 
 export async function contractRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['contracts']
   const base = '/v1/contracts'
+
   // No remove: a contract ends through its status, and its ledgers keep referring to it.
   crudRoutes(fastify, {
     path: base,
@@ -63,9 +66,6 @@ export async function contractRoutes(fastify: FastifyInstance, { deps }: { deps:
       run: (id, version, body) => service.updateContract(deps, id, version, body),
     },
   })
-
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const tags = ['contracts']
 
   app.post(
     `${base}/:id/hour-bank/entries`,

@@ -19,6 +19,9 @@ import {
 import * as service from './escalations.service.ts'
 
 export async function escalationRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['escalations']
+
   crudRoutes(fastify, {
     path: '/v1/escalation-rules',
     tags: ['escalations'],
@@ -51,9 +54,6 @@ export async function escalationRoutes(fastify: FastifyInstance, { deps }: { dep
       run: (id, version) => service.deactivateRule(deps, id, version),
     },
   })
-
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const tags = ['escalations']
 
   app.get(
     '/v1/escalations',

@@ -17,6 +17,9 @@ import {
 import * as service from './recurring-tickets.service.ts'
 
 export async function recurringTicketRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['recurring-tickets']
+
   crudRoutes(fastify, {
     path: '/v1/recurring-tickets',
     tags: ['recurring-tickets'],
@@ -49,9 +52,6 @@ export async function recurringTicketRoutes(fastify: FastifyInstance, { deps }: 
       run: (id, version) => service.deactivateTemplate(deps, id, version),
     },
   })
-
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const tags = ['recurring-tickets']
 
   app.get(
     '/v1/recurring-tickets/:id/occurrences',

@@ -14,6 +14,9 @@ import * as service from './teams.service.ts'
 const TEAMS_WRITE: AccessRule = { roles: ['admin', 'manager'] }
 
 export async function teamRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['teams']
+
   crudRoutes(fastify, {
     path: '/v1/teams',
     tags: ['teams'],
@@ -46,9 +49,6 @@ export async function teamRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
       run: (id, version) => service.deleteTeam(deps, id, version),
     },
   })
-
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const tags = ['teams']
 
   app.get(
     '/v1/teams/:id/members',
