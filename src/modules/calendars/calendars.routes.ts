@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Deps } from '../../deps.ts'
 import { IdParams } from '../../lib/schemas.ts'
-import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { crudRoutes } from '../../plugins/crud-routes.ts'
 import { CONTRACTS_READ, CONTRACTS_WRITE } from '../access.ts'
 import {
   AddHoliday,
@@ -28,78 +29,38 @@ export async function calendarRoutes(fastify: FastifyInstance, { deps }: { deps:
   const tags = ['calendars']
   const one = { 200: Calendar, ...errorResponses }
 
-  app.post(
-    '/v1/calendars',
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: {
-        tags,
-        operationId: 'createCalendar',
-        summary: 'Create a business calendar',
-        headers: IdempotencyHeader,
-        body: CreateCalendar,
-        response: { 201: Calendar, ...errorResponses },
-      },
+  crudRoutes(fastify, {
+    path: '/v1/calendars',
+    tags: ['calendars'],
+    names: ['Calendar', 'Calendars'],
+    auth: { read: CONTRACTS_READ, write: CONTRACTS_WRITE },
+    item: Calendar,
+    create: {
+      summary: 'Create a business calendar',
+      body: CreateCalendar,
+      run: (body) => service.createCalendar(deps, body),
     },
-    async (request, reply) => created(reply, '/v1/calendars', await service.createCalendar(deps, request.body)),
-  )
-
-  app.get(
-    '/v1/calendars',
-    {
-      config: { auth: CONTRACTS_READ },
-      schema: {
-        tags,
-        operationId: 'listCalendars',
-        summary: 'List business calendars',
-        querystring: ListCalendarsQuery,
-        response: { 200: CalendarList, ...errorResponses },
-      },
+    list: {
+      summary: 'List business calendars',
+      query: ListCalendarsQuery,
+      response: CalendarList,
+      run: (query) => service.listCalendars(deps, query),
     },
-    async (request) => service.listCalendars(deps, request.query),
-  )
-
-  app.get(
-    '/v1/calendars/:id',
-    {
-      config: { auth: CONTRACTS_READ },
-      schema: { tags, operationId: 'getCalendar', summary: 'Get a business calendar', params: IdParams, response: one },
+    get: {
+      summary: 'Get a business calendar',
+      run: (id) => service.getCalendar(deps, id),
     },
-    async (request, reply) => withEtag(reply, await service.getCalendar(deps, request.params.id)),
-  )
-
-  app.patch(
-    '/v1/calendars/:id',
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: {
-        tags,
-        operationId: 'updateCalendar',
-        summary: 'Update a business calendar (lists given replace the stored ones)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: UpdateCalendar,
-        response: one,
-      },
+    update: {
+      summary: 'Update a business calendar (lists given replace the stored ones)',
+      body: UpdateCalendar,
+      run: (id, version, body) => service.updateCalendar(deps, id, version, body),
     },
-    async (request, reply) => withEtag(reply, await service.updateCalendar(deps, request.params.id, ifMatchVersion(request), request.body)),
-  )
-
-  app.delete(
-    '/v1/calendars/:id',
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: {
-        tags,
-        operationId: 'deactivateCalendar',
-        summary: 'Deactivate a business calendar (kept for history; PATCH active=true restores it)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        response: one,
-      },
+    remove: {
+      kind: 'deactivate',
+      summary: 'Deactivate a business calendar (kept for history; PATCH active=true restores it)',
+      run: (id, version) => service.deactivateCalendar(deps, id, version),
     },
-    async (request, reply) => withEtag(reply, await service.deactivateCalendar(deps, request.params.id, ifMatchVersion(request))),
-  )
+  })
 
   app.post(
     '/v1/calendars/:id/holidays',

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { IdParams } from '../../lib/schemas.ts'
 import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { crudRoutes } from '../../plugins/crud-routes.ts'
 import { CONTRACTS_READ, CONTRACTS_WRITE } from '../access.ts'
 import {
   Balance,
@@ -37,49 +38,34 @@ export async function contractRoutes(fastify: FastifyInstance, { deps }: { deps:
   const tags = ['contracts']
   const base = '/v1/contracts'
 
-  app.post(
-    base,
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: { tags, operationId: 'createContract', summary: 'Create a contract', headers: IdempotencyHeader, body: CreateContract, response: { 201: Contract, ...errorResponses } },
+  // No remove: a contract ends through its status, and its ledgers keep referring to it.
+  crudRoutes(fastify, {
+    path: base,
+    tags: ['contracts'],
+    names: ['Contract', 'Contracts'],
+    auth: { read: CONTRACTS_READ, write: CONTRACTS_WRITE },
+    item: Contract,
+    create: {
+      summary: 'Create a contract',
+      body: CreateContract,
+      run: (body) => service.createContract(deps, body),
     },
-    async (request, reply) => created(reply, base, await service.createContract(deps, request.body)),
-  )
-
-  app.get(
-    base,
-    {
-      config: { auth: CONTRACTS_READ },
-      schema: { tags, operationId: 'listContracts', summary: 'List contracts', querystring: ListContractsQuery, response: { 200: ContractList, ...errorResponses } },
+    list: {
+      summary: 'List contracts',
+      query: ListContractsQuery,
+      response: ContractList,
+      run: (query) => service.listContracts(deps, query),
     },
-    async (request) => service.listContracts(deps, request.query),
-  )
-
-  app.get(
-    `${base}/:id`,
-    {
-      config: { auth: CONTRACTS_READ },
-      schema: { tags, operationId: 'getContract', summary: 'Get a contract', params: IdParams, response: { 200: Contract, ...errorResponses } },
+    get: {
+      summary: 'Get a contract',
+      run: (id) => service.getContract(deps, id),
     },
-    async (request, reply) => withEtag(reply, await service.getContract(deps, request.params.id)),
-  )
-
-  app.patch(
-    `${base}/:id`,
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: {
-        tags,
-        operationId: 'updateContract',
-        summary: 'Update a contract or change its status (draft → active ↔ suspended → ended)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: UpdateContract,
-        response: { 200: Contract, ...errorResponses },
-      },
+    update: {
+      summary: 'Update a contract or change its status (draft → active ↔ suspended → ended)',
+      body: UpdateContract,
+      run: (id, version, body) => service.updateContract(deps, id, version, body),
     },
-    async (request, reply) => withEtag(reply, await service.updateContract(deps, request.params.id, ifMatchVersion(request), request.body)),
-  )
+  })
 
   app.post(
     `${base}/:id/hour-bank/entries`,

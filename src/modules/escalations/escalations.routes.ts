@@ -2,7 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { IdParams } from '../../lib/schemas.ts'
-import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { errorResponses, IdempotencyHeader } from '../../plugins/conventions.ts'
+import { crudRoutes } from '../../plugins/crud-routes.ts'
 import { ESCALATIONS_WRITE, TICKETS_READ } from '../access.ts'
 import {
   CreateEscalationRule,
@@ -21,78 +22,38 @@ export async function escalationRoutes(fastify: FastifyInstance, { deps }: { dep
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['escalations']
 
-  app.post(
-    '/v1/escalation-rules',
-    {
-      config: { auth: ESCALATIONS_WRITE },
-      schema: {
-        tags,
-        operationId: 'createEscalationRule',
-        summary: 'Create an escalation rule',
-        headers: IdempotencyHeader,
-        body: CreateEscalationRule,
-        response: { 201: EscalationRule, ...errorResponses },
-      },
+  crudRoutes(fastify, {
+    path: '/v1/escalation-rules',
+    tags: ['escalations'],
+    names: ['EscalationRule', 'EscalationRules'],
+    auth: { read: TICKETS_READ, write: ESCALATIONS_WRITE },
+    item: EscalationRule,
+    create: {
+      summary: 'Create an escalation rule',
+      body: CreateEscalationRule,
+      run: (body) => service.createRule(deps, body),
     },
-    async (request, reply) => created(reply, '/v1/escalation-rules', await service.createRule(deps, request.body)),
-  )
-
-  app.get(
-    '/v1/escalation-rules',
-    {
-      config: { auth: TICKETS_READ },
-      schema: {
-        tags,
-        operationId: 'listEscalationRules',
-        summary: 'List escalation rules',
-        querystring: ListEscalationRulesQuery,
-        response: { 200: EscalationRuleList, ...errorResponses },
-      },
+    list: {
+      summary: 'List escalation rules',
+      query: ListEscalationRulesQuery,
+      response: EscalationRuleList,
+      run: (query) => service.listRules(deps, query),
     },
-    async (request) => service.listRules(deps, request.query),
-  )
-
-  app.get(
-    '/v1/escalation-rules/:id',
-    {
-      config: { auth: TICKETS_READ },
-      schema: { tags, operationId: 'getEscalationRule', summary: 'Get an escalation rule', params: IdParams, response: { 200: EscalationRule, ...errorResponses } },
+    get: {
+      summary: 'Get an escalation rule',
+      run: (id) => service.getRule(deps, id),
     },
-    async (request, reply) => withEtag(reply, await service.getRule(deps, request.params.id)),
-  )
-
-  app.patch(
-    '/v1/escalation-rules/:id',
-    {
-      config: { auth: ESCALATIONS_WRITE },
-      schema: {
-        tags,
-        operationId: 'updateEscalationRule',
-        summary: 'Update an escalation rule',
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: UpdateEscalationRule,
-        response: { 200: EscalationRule, ...errorResponses },
-      },
+    update: {
+      summary: 'Update an escalation rule',
+      body: UpdateEscalationRule,
+      run: (id, version, body) => service.updateRule(deps, id, version, body),
     },
-    async (request, reply) => withEtag(reply, await service.updateRule(deps, request.params.id, ifMatchVersion(request), request.body)),
-  )
-
-  app.delete(
-    '/v1/escalation-rules/:id',
-    {
-      config: { auth: ESCALATIONS_WRITE },
-      schema: {
-        tags,
-        operationId: 'deactivateEscalationRule',
-        summary: 'Deactivate an escalation rule (kept: its escalations refer to it; PATCH active=true restores it)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        response: { 200: EscalationRule, ...errorResponses },
-      },
+    remove: {
+      kind: 'deactivate',
+      summary: 'Deactivate an escalation rule (kept: its escalations refer to it; PATCH active=true restores it)',
+      run: (id, version) => service.deactivateRule(deps, id, version),
     },
-    async (request, reply) => withEtag(reply, await service.deactivateRule(deps, request.params.id, ifMatchVersion(request))),
-  )
+  })
 
   app.get(
     '/v1/escalations',

@@ -1,100 +1,41 @@
 import type { FastifyInstance } from 'fastify'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../deps.ts'
-import { IdParams } from '../../lib/schemas.ts'
-import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { crudRoutes } from '../../plugins/crud-routes.ts'
 import { CONTRACTS_READ, CONTRACTS_WRITE } from '../access.ts'
-import {
-  CreatePlan,
-  ListPlansQuery,
-  Plan,
-  PlanList,
-  UpdatePlan,
-} from './plans.schemas.ts'
+import { CreatePlan, ListPlansQuery, Plan, PlanList, UpdatePlan } from './plans.schemas.ts'
 import * as service from './plans.service.ts'
 
-export async function planRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const tags = ['plans']
-
-  app.post(
-    '/v1/plans',
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: {
-        tags,
-        operationId: 'createPlan',
-        summary: 'Create a plan',
-        headers: IdempotencyHeader,
-        body: CreatePlan,
-        response: { 201: Plan, ...errorResponses },
-      },
+export async function planRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
+  crudRoutes(app, {
+    path: '/v1/plans',
+    tags: ['plans'],
+    names: ['Plan', 'Plans'],
+    auth: { read: CONTRACTS_READ, write: CONTRACTS_WRITE },
+    item: Plan,
+    create: {
+      summary: 'Create a plan',
+      body: CreatePlan,
+      run: (body) => service.createPlan(deps, body),
     },
-    async (request, reply) => created(reply, '/v1/plans', await service.createPlan(deps, request.body)),
-  )
-
-  app.get(
-    '/v1/plans',
-    {
-      config: { auth: CONTRACTS_READ },
-      schema: {
-        tags,
-        operationId: 'listPlans',
-        summary: 'List plans',
-        querystring: ListPlansQuery,
-        response: { 200: PlanList, ...errorResponses },
-      },
+    list: {
+      summary: 'List plans',
+      query: ListPlansQuery,
+      response: PlanList,
+      run: (query) => service.listPlans(deps, query),
     },
-    async (request) => service.listPlans(deps, request.query),
-  )
-
-  app.get(
-    '/v1/plans/:id',
-    {
-      config: { auth: CONTRACTS_READ },
-      schema: {
-        tags,
-        operationId: 'getPlan',
-        summary: 'Get a plan',
-        params: IdParams,
-        response: { 200: Plan, ...errorResponses },
-      },
+    get: {
+      summary: 'Get a plan',
+      run: (id) => service.getPlan(deps, id),
     },
-    async (request, reply) => withEtag(reply, await service.getPlan(deps, request.params.id)),
-  )
-
-  app.patch(
-    '/v1/plans/:id',
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: {
-        tags,
-        operationId: 'updatePlan',
-        summary: 'Update a plan',
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: UpdatePlan,
-        response: { 200: Plan, ...errorResponses },
-      },
+    update: {
+      summary: 'Update a plan',
+      body: UpdatePlan,
+      run: (id, version, body) => service.updatePlan(deps, id, version, body),
     },
-    async (request, reply) =>
-      withEtag(reply, await service.updatePlan(deps, request.params.id, ifMatchVersion(request), request.body)),
-  )
-
-  app.delete(
-    '/v1/plans/:id',
-    {
-      config: { auth: CONTRACTS_WRITE },
-      schema: {
-        tags,
-        operationId: 'deactivatePlan',
-        summary: 'Deactivate a plan (contracts keep it; PATCH active=true restores it)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        response: { 200: Plan, ...errorResponses },
-      },
+    remove: {
+      kind: 'deactivate',
+      summary: 'Deactivate a plan (contracts keep it; PATCH active=true restores it)',
+      run: (id, version) => service.deactivatePlan(deps, id, version),
     },
-    async (request, reply) =>
-      withEtag(reply, await service.deactivatePlan(deps, request.params.id, ifMatchVersion(request))),
-  )
+  })
 }

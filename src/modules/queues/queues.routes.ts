@@ -1,92 +1,41 @@
 import type { FastifyInstance } from 'fastify'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../deps.ts'
-import { IdParams } from '../../lib/schemas.ts'
-import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { crudRoutes } from '../../plugins/crud-routes.ts'
 import { CONFIG_WRITE, TICKETS_READ } from '../access.ts'
 import { CreateQueue, ListQueuesQuery, Queue, QueueList, UpdateQueue } from './queues.schemas.ts'
 import * as service from './queues.service.ts'
 
-export async function queueRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const tags = ['queues']
-
-  app.post(
-    '/v1/queues',
-    {
-      config: { auth: CONFIG_WRITE },
-      schema: {
-        tags,
-        operationId: 'createQueue',
-        summary: 'Create a queue (a department tickets are routed to)',
-        headers: IdempotencyHeader,
-        body: CreateQueue,
-        response: { 201: Queue, ...errorResponses },
-      },
+export async function queueRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
+  crudRoutes(app, {
+    path: '/v1/queues',
+    tags: ['queues'],
+    names: ['Queue', 'Queues'],
+    auth: { read: TICKETS_READ, write: CONFIG_WRITE },
+    item: Queue,
+    create: {
+      summary: 'Create a queue (a department tickets are routed to)',
+      body: CreateQueue,
+      run: (body) => service.createQueue(deps, body),
     },
-    async (request, reply) => created(reply, '/v1/queues', await service.createQueue(deps, request.body)),
-  )
-
-  app.get(
-    '/v1/queues',
-    {
-      config: { auth: TICKETS_READ },
-      schema: {
-        tags,
-        operationId: 'listQueues',
-        summary: 'List queues',
-        querystring: ListQueuesQuery,
-        response: { 200: QueueList, ...errorResponses },
-      },
+    list: {
+      summary: 'List queues',
+      query: ListQueuesQuery,
+      response: QueueList,
+      run: (query) => service.listQueues(deps, query),
     },
-    async (request) => service.listQueues(deps, request.query),
-  )
-
-  app.get(
-    '/v1/queues/:id',
-    {
-      config: { auth: TICKETS_READ },
-      schema: {
-        tags,
-        operationId: 'getQueue',
-        summary: 'Get a queue',
-        params: IdParams,
-        response: { 200: Queue, ...errorResponses },
-      },
+    get: {
+      summary: 'Get a queue',
+      run: (id) => service.getQueue(deps, id),
     },
-    async (request, reply) => withEtag(reply, await service.getQueue(deps, request.params.id)),
-  )
-
-  app.patch(
-    '/v1/queues/:id',
-    {
-      config: { auth: CONFIG_WRITE },
-      schema: {
-        tags,
-        operationId: 'updateQueue',
-        summary: 'Update a queue',
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: UpdateQueue,
-        response: { 200: Queue, ...errorResponses },
-      },
+    update: {
+      summary: 'Update a queue',
+      body: UpdateQueue,
+      run: (id, version, body) => service.updateQueue(deps, id, version, body),
     },
-    async (request, reply) => withEtag(reply, await service.updateQueue(deps, request.params.id, ifMatchVersion(request), request.body)),
-  )
-
-  app.delete(
-    '/v1/queues/:id',
-    {
-      config: { auth: CONFIG_WRITE },
-      schema: {
-        tags,
-        operationId: 'deactivateQueue',
-        summary: 'Deactivate a queue (it is kept for history; PATCH active=true restores it)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        response: { 200: Queue, ...errorResponses },
-      },
+    remove: {
+      kind: 'deactivate',
+      summary: 'Deactivate a queue (it is kept for history; PATCH active=true restores it)',
+      run: (id, version) => service.deactivateQueue(deps, id, version),
     },
-    async (request, reply) => withEtag(reply, await service.deactivateQueue(deps, request.params.id, ifMatchVersion(request))),
-  )
+  })
 }

@@ -2,7 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { IdParams } from '../../lib/schemas.ts'
-import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { errorResponses } from '../../plugins/conventions.ts'
+import { crudRoutes } from '../../plugins/crud-routes.ts'
 import { RECURRING_TICKETS_WRITE, TICKETS_READ } from '../access.ts'
 import {
   CreateRecurringTicket,
@@ -19,45 +20,38 @@ export async function recurringTicketRoutes(fastify: FastifyInstance, { deps }: 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['recurring-tickets']
 
-  app.post(
-    '/v1/recurring-tickets',
-    {
-      config: { auth: RECURRING_TICKETS_WRITE },
-      schema: {
-        tags,
-        operationId: 'createRecurringTicket',
-        summary: 'Create a recurring ticket (a template with a schedule)',
-        headers: IdempotencyHeader,
-        body: CreateRecurringTicket,
-        response: { 201: RecurringTicket, ...errorResponses },
-      },
+  crudRoutes(fastify, {
+    path: '/v1/recurring-tickets',
+    tags: ['recurring-tickets'],
+    names: ['RecurringTicket', 'RecurringTickets'],
+    auth: { read: TICKETS_READ, write: RECURRING_TICKETS_WRITE },
+    item: RecurringTicket,
+    create: {
+      summary: 'Create a recurring ticket (a template with a schedule)',
+      body: CreateRecurringTicket,
+      run: (body) => service.createTemplate(deps, body),
     },
-    async (request, reply) => created(reply, '/v1/recurring-tickets', await service.createTemplate(deps, request.body)),
-  )
-
-  app.get(
-    '/v1/recurring-tickets',
-    {
-      config: { auth: TICKETS_READ },
-      schema: {
-        tags,
-        operationId: 'listRecurringTickets',
-        summary: 'List recurring tickets',
-        querystring: ListRecurringTicketsQuery,
-        response: { 200: RecurringTicketList, ...errorResponses },
-      },
+    list: {
+      summary: 'List recurring tickets',
+      query: ListRecurringTicketsQuery,
+      response: RecurringTicketList,
+      run: (query) => service.listTemplates(deps, query),
     },
-    async (request) => service.listTemplates(deps, request.query),
-  )
-
-  app.get(
-    '/v1/recurring-tickets/:id',
-    {
-      config: { auth: TICKETS_READ },
-      schema: { tags, operationId: 'getRecurringTicket', summary: 'Get a recurring ticket', params: IdParams, response: { 200: RecurringTicket, ...errorResponses } },
+    get: {
+      summary: 'Get a recurring ticket',
+      run: (id) => service.getTemplate(deps, id),
     },
-    async (request, reply) => withEtag(reply, await service.getTemplate(deps, request.params.id)),
-  )
+    update: {
+      summary: 'Update a recurring ticket',
+      body: UpdateRecurringTicket,
+      run: (id, version, body) => service.updateTemplate(deps, id, version, body),
+    },
+    remove: {
+      kind: 'deactivate',
+      summary: 'Deactivate a recurring ticket (kept: its runs refer to it; PATCH active=true restores it)',
+      run: (id, version) => service.deactivateTemplate(deps, id, version),
+    },
+  })
 
   app.get(
     '/v1/recurring-tickets/:id/occurrences',
@@ -73,38 +67,5 @@ export async function recurringTicketRoutes(fastify: FastifyInstance, { deps }: 
       },
     },
     async (request) => service.occurrences(deps, request.params.id, request.query.count ?? 5),
-  )
-
-  app.patch(
-    '/v1/recurring-tickets/:id',
-    {
-      config: { auth: RECURRING_TICKETS_WRITE },
-      schema: {
-        tags,
-        operationId: 'updateRecurringTicket',
-        summary: 'Update a recurring ticket',
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: UpdateRecurringTicket,
-        response: { 200: RecurringTicket, ...errorResponses },
-      },
-    },
-    async (request, reply) => withEtag(reply, await service.updateTemplate(deps, request.params.id, ifMatchVersion(request), request.body)),
-  )
-
-  app.delete(
-    '/v1/recurring-tickets/:id',
-    {
-      config: { auth: RECURRING_TICKETS_WRITE },
-      schema: {
-        tags,
-        operationId: 'deactivateRecurringTicket',
-        summary: 'Deactivate a recurring ticket (kept: its runs refer to it; PATCH active=true restores it)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        response: { 200: RecurringTicket, ...errorResponses },
-      },
-    },
-    async (request, reply) => withEtag(reply, await service.deactivateTemplate(deps, request.params.id, ifMatchVersion(request))),
   )
 }

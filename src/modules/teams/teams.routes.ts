@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import type { AccessRule } from '../../lib/principal.ts'
 import { IdParams } from '../../lib/schemas.ts'
-import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, NoContent, withEtag } from '../../plugins/conventions.ts'
+import { errorResponses, NoContent } from '../../plugins/conventions.ts'
+import { crudRoutes } from '../../plugins/crud-routes.ts'
 import { DIRECTORY_READ } from '../access.ts'
 import { AgentList } from '../agents/agents.schemas.ts'
 import { CreateTeam, ListTeamsQuery, MemberParams, MembersQuery, Team, TeamList, UpdateTeam } from './teams.schemas.ts'
@@ -16,75 +17,38 @@ export async function teamRoutes(fastify: FastifyInstance, { deps }: { deps: Dep
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['teams']
 
-  app.post(
-    '/v1/teams',
-    {
-      config: { auth: TEAMS_WRITE },
-      schema: {
-        tags,
-        operationId: 'createTeam',
-        summary: 'Create a team',
-        headers: IdempotencyHeader,
-        body: CreateTeam,
-        response: { 201: Team, ...errorResponses },
-      },
+  crudRoutes(fastify, {
+    path: '/v1/teams',
+    tags: ['teams'],
+    names: ['Team', 'Teams'],
+    auth: { read: DIRECTORY_READ, write: TEAMS_WRITE },
+    item: Team,
+    create: {
+      summary: 'Create a team',
+      body: CreateTeam,
+      run: (body) => service.createTeam(deps, body),
     },
-    async (request, reply) => created(reply, '/v1/teams', await service.createTeam(deps, request.body)),
-  )
-
-  app.get(
-    '/v1/teams',
-    {
-      config: { auth: DIRECTORY_READ },
-      schema: { tags, operationId: 'listTeams', summary: 'List teams', querystring: ListTeamsQuery, response: { 200: TeamList, ...errorResponses } },
+    list: {
+      summary: 'List teams',
+      query: ListTeamsQuery,
+      response: TeamList,
+      run: (query) => service.listTeams(deps, query),
     },
-    async (request) => service.listTeams(deps, request.query),
-  )
-
-  app.get(
-    '/v1/teams/:id',
-    {
-      config: { auth: DIRECTORY_READ },
-      schema: { tags, operationId: 'getTeam', summary: 'Get a team', params: IdParams, response: { 200: Team, ...errorResponses } },
+    get: {
+      summary: 'Get a team',
+      run: (id) => service.getTeam(deps, id),
     },
-    async (request, reply) => withEtag(reply, await service.getTeam(deps, request.params.id)),
-  )
-
-  app.patch(
-    '/v1/teams/:id',
-    {
-      config: { auth: TEAMS_WRITE },
-      schema: {
-        tags,
-        operationId: 'updateTeam',
-        summary: 'Update a team',
-        params: IdParams,
-        headers: IfMatchHeader,
-        body: UpdateTeam,
-        response: { 200: Team, ...errorResponses },
-      },
+    update: {
+      summary: 'Update a team',
+      body: UpdateTeam,
+      run: (id, version, body) => service.updateTeam(deps, id, version, body),
     },
-    async (request, reply) => withEtag(reply, await service.updateTeam(deps, request.params.id, ifMatchVersion(request), request.body)),
-  )
-
-  app.delete(
-    '/v1/teams/:id',
-    {
-      config: { auth: TEAMS_WRITE },
-      schema: {
-        tags,
-        operationId: 'deleteTeam',
-        summary: 'Delete a team and its memberships (the agents stay)',
-        params: IdParams,
-        headers: IfMatchHeader,
-        response: { 204: NoContent, ...errorResponses },
-      },
+    remove: {
+      kind: 'delete',
+      summary: 'Delete a team and its memberships (the agents stay)',
+      run: (id, version) => service.deleteTeam(deps, id, version),
     },
-    async (request, reply) => {
-      await service.deleteTeam(deps, request.params.id, ifMatchVersion(request))
-      return reply.code(204).send(null)
-    },
-  )
+  })
 
   app.get(
     '/v1/teams/:id/members',
