@@ -102,10 +102,12 @@ export async function listTickets(
     // a generic plan that does not know the limit may sort the whole match instead of walking the index.
     sql`select ${LIST_COLUMNS}, ${exact(sort.column)} as key from ${tickets} where ${and(...conds) ?? sql`true`} order by ${order} limit ${sql.raw(String(Math.trunc(q.limit) + 1))}`,
   )
+  // Rows are fixed up in place: copying 39 fields per row to drop `key` cost a tenth of a list
+  // request's CPU, and the response serializer writes only the Ticket schema's properties anyway.
   return toPage(list, rows, q.limit, (r) => [r.key, r.id], (r) => {
-    const { key: _, ...ticket } = r
-    for (const k of TIMESTAMP_FIELDS) (ticket as Record<string, unknown>)[k] = isoFromPg(ticket[k] as string | null)
-    return ticket
+    const row = r as unknown as Record<string, unknown>
+    for (const k of TIMESTAMP_FIELDS) row[k] = isoFromPg(row[k] as string | null)
+    return r as Ticket
   })
 }
 
