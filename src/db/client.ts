@@ -57,6 +57,13 @@ class PreparingClient extends pg.Client {
   #prepared = new Set<string>()
   // biome-ignore lint/suspicious/noExplicitAny: pg's query() is a set of overloads; this only adds a name to config objects.
   override query(config: any, values?: any, callback?: any): any {
+    // Statements named by their caller (db/prepared.ts) count against the same budget: past it
+    // they run unnamed, so no connection keeps an unbounded number of statements on the server.
+    if (config && typeof config === 'object' && typeof config.name === 'string' && !this.#prepared.has(config.name)) {
+      if (this.#prepared.size < PREPARED_PER_CONNECTION) this.#prepared.add(config.name)
+      else config = { ...config, name: undefined }
+      return super.query(config, values, callback)
+    }
     // Only statements with parameters: they go through the extended protocol anyway, while a
     // parameterless text may hold several statements (migrations), which only the simple protocol runs.
     if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined && Array.isArray(values) && values.length) {

@@ -194,7 +194,9 @@ function compile(q: DrizzlePrepared, name: string): Compiled | undefined {
   }
 }
 
-const MAX_SHAPES = 256
+// Lists compile a statement per combination of filters, sort and limit: bounded per database,
+// oldest first out (a statement still in use is compiled again on its next call).
+const MAX_SHAPES = 1024
 // Per database: keyed by the drizzle dialect, which a database handle and its transactions share.
 const cache = new WeakMap<object, Map<string, Compiled | null>>()
 
@@ -218,11 +220,25 @@ export function preparedQuery<T>(handle: Db, site: string, b: Binder, build: (h:
   let compiled = shapes.get(key)
   const named = () => `w_${createHash('sha1').update(key).digest('base64url')}`
   if (compiled === undefined) {
-    if (shapes.size >= MAX_SHAPES) shapes.clear()
+    if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value!)
     compiled = compile(build(handle).prepare(named()) as unknown as DrizzlePrepared, named()) ?? null
     shapes.set(key, compiled)
   }
   // A query drizzle maps itself (relational queries) runs through drizzle.
   if (!compiled) return build(handle).prepare(named()).execute(Object.fromEntries(b.list.map((v, i) => [`p${i}`, v])))
   return compiled.run(clientOf(handle), compiled.encode(b.list)) as Promise<T>
+}
+
+/**
+ * `preparedQuery` for a statement written as SQL (drizzle's `sql` template) rather than with the
+ * query builder: its rows come back as the driver gives them, objects keyed by column name.
+ */
+export function preparedSql<R>(handle: Db, site: string, b: Binder, build: () => SQL): Promise<{ rows: R[] }> {
+  return preparedQuery(handle, site, b, (h) => {
+    const { session, dialect } = h as unknown as {
+      session: { prepareQuery(q: unknown, fields: undefined, name: string, arrayMode: boolean): { execute(v?: Record<string, unknown>): Promise<{ rows: R[] }> } }
+      dialect: { sqlToQuery(s: SQL): unknown }
+    }
+    return { prepare: (name: string) => session.prepareQuery(dialect.sqlToQuery(build()), undefined, name, false) }
+  })
 }

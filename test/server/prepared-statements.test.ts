@@ -28,6 +28,11 @@ t.test('named prepared statements on PostgreSQL', { skip: process.env.TEST_DATAB
   for (let i = 0; i < PREPARED_PER_CONNECTION + 20; i++) await client.query({ text: `select $1::int + ${i} as n` }, [1])
   t.equal(await prepared(), PREPARED_PER_CONNECTION, `a connection prepares at most ${PREPARED_PER_CONNECTION} distinct texts; the rest run unnamed`)
   t.equal((await client.query({ text: 'select $1::int * 7 as n' }, [6])).rows[0].n, 42, 'and an unnamed statement past the bound still answers')
+  // A statement its caller names (db/prepared.ts) counts against the same bound.
+  t.equal((await client.query({ name: 'w_past_the_bound', text: 'select $1::int + 100 as n' }, [1])).rows[0].n, 101, 'a caller-named statement past the bound answers')
+  const named = await client.query<{ n: number }>("select count(*)::int as n from pg_prepared_statements where name = 'w_past_the_bound'")
+  t.equal(named.rows[0]!.n, 0, 'and runs unnamed')
+  t.equal(await prepared(), PREPARED_PER_CONNECTION)
 
   const viaDrizzle = await database.db.execute<{ n: number }>(sql`select ${5}::int * 2 as n`)
   t.equal(viaDrizzle.rows[0]!.n, 10, 'drizzle queries go through the same pool')
