@@ -57,20 +57,18 @@ class PreparingClient extends pg.Client {
   #prepared = new Set<string>()
   // biome-ignore lint/suspicious/noExplicitAny: pg's query() is a set of overloads; this only adds a name to config objects.
   override query(config: any, values?: any, callback?: any): any {
-    // Statements named by their caller (db/prepared.ts) count against the same budget: past it
-    // they run unnamed, so no connection keeps an unbounded number of statements on the server.
-    if (config && typeof config === 'object' && typeof config.name === 'string' && !this.#prepared.has(config.name)) {
-      if (this.#prepared.size < PREPARED_PER_CONNECTION) this.#prepared.add(config.name)
-      else config = { ...config, name: undefined }
-      return super.query(config, values, callback)
-    }
-    // Only statements with parameters: they go through the extended protocol anyway, while a
-    // parameterless text may hold several statements (migrations), which only the simple protocol runs.
-    if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined && Array.isArray(values) && values.length) {
-      const name = statementName(config.text)
-      if (this.#prepared.has(name) || this.#prepared.size < PREPARED_PER_CONNECTION) {
-        this.#prepared.add(name)
-        config = { ...config, name }
+    if (config && typeof config === 'object') {
+      // Named by the caller (db/prepared.ts), or by its text when it has parameters: those go
+      // through the extended protocol anyway, while a parameterless text may hold several
+      // statements (migrations), which only the simple protocol runs.
+      const hasParams = typeof config.text === 'string' && Array.isArray(values) && values.length > 0
+      const name: string | undefined = config.name ?? (hasParams ? statementName(config.text) : undefined)
+      if (name !== undefined) {
+        // Past the budget a statement runs unnamed, whoever named it.
+        const kept = this.#prepared.has(name) || this.#prepared.size < PREPARED_PER_CONNECTION
+        if (kept) this.#prepared.add(name)
+        const want = kept ? name : undefined
+        if (want !== config.name) config = { ...config, name: want }
       }
     }
     return super.query(config, values, callback)

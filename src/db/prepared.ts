@@ -156,8 +156,9 @@ function memoTypes(types: { getTypeParser(oid: number, format: string): unknown 
   }
 }
 
-function compile(q: DrizzlePrepared, name: string): Compiled | undefined {
-  if (q.customResultMapper) return undefined
+function compile(q: DrizzlePrepared, name: string): Compiled {
+  // Relational queries (db.query.…) map their rows themselves; none is hot enough to be compiled.
+  if (q.customResultMapper) throw new Error('preparedQuery takes query-builder and sql queries, not relational queries')
   const encoders = q.params.map((p): ((values: unknown[]) => unknown) => {
     if (is(p, Placeholder)) {
       const i = Number(p.name.slice(1))
@@ -198,7 +199,7 @@ function compile(q: DrizzlePrepared, name: string): Compiled | undefined {
 // oldest first out (a statement still in use is compiled again on its next call).
 const MAX_SHAPES = 1024
 // Per database: keyed by the drizzle dialect, which a database handle and its transactions share.
-const cache = new WeakMap<object, Map<string, Compiled | null>>()
+const cache = new WeakMap<object, Map<string, Compiled>>()
 
 /** The driver client behind a drizzle handle: the pool or PGlite, or a transaction's own connection. */
 const clientOf = (handle: Db) => (handle as unknown as { session: { client: QueryClient } }).session.client
@@ -218,14 +219,12 @@ export function preparedQuery<T>(handle: Db, site: string, b: Binder, build: (h:
     cache.set(dialect, shapes)
   }
   let compiled = shapes.get(key)
-  const named = () => `w_${createHash('sha1').update(key).digest('base64url')}`
-  if (compiled === undefined) {
+  if (!compiled) {
     if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value!)
-    compiled = compile(build(handle).prepare(named()) as unknown as DrizzlePrepared, named()) ?? null
+    const name = `w_${createHash('sha1').update(key).digest('base64url')}`
+    compiled = compile(build(handle).prepare(name) as unknown as DrizzlePrepared, name)
     shapes.set(key, compiled)
   }
-  // A query drizzle maps itself (relational queries) runs through drizzle.
-  if (!compiled) return build(handle).prepare(named()).execute(Object.fromEntries(b.list.map((v, i) => [`p${i}`, v])))
   return compiled.run(clientOf(handle), compiled.encode(b.list)) as Promise<T>
 }
 

@@ -24,7 +24,7 @@ type ClockRow = typeof ticketSlaClocks.$inferSelect
 const iso = (d: Date | null) => (d === null ? null : d.toISOString())
 
 /**
- * The idle tick's one question, prepared once per database handle (db/prepared.ts): planning it
+ * The idle tick's one question, compiled once per database (db/prepared.ts): planning it
  * (the tickets table has a dozen indexes, several partial) takes about 1 ms, running it through
  * the partial index about 0.03 ms, and most ticks ask nothing else.
  */

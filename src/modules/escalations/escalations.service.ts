@@ -14,7 +14,7 @@ import { type Actor, actorOf, recordEvents } from '../tickets/events.ts'
 import { type AppliedPolicy, loadPolicy, toClock } from '../tickets/sla.service.ts'
 import { applyTicketPatch } from '../tickets/tickets.service.ts'
 import type { UpdateTicket } from '../tickets/tickets.schemas.ts'
-import type { TicketRow } from '../tickets/tickets.repo.ts'
+import { findTicket, TICKET_COLUMNS, type TicketRow } from '../tickets/tickets.repo.ts'
 import * as repo from './escalations.repo.ts'
 import type {
   CreateEscalationRule,
@@ -235,7 +235,7 @@ export async function runEscalations(deps: Deps, now: Date): Promise<{ fired: nu
       const at = triggerAt(rule, c, await policyOf(c.clock?.policyId ?? t.slaPolicyId))
       if (!at || at.getTime() > now.getTime()) continue
       await deps.db.transaction(async (tx) => {
-        const [locked] = await tx.select().from(tickets).where(eq(tickets.id, t.id)).for('update', { skipLocked: true })
+        const [locked] = await tx.select(TICKET_COLUMNS).from(tickets).where(eq(tickets.id, t.id)).for('update', { skipLocked: true })
         if (!locked) return
         const e = await repo.insertEscalation(tx, { ruleId: rule.id, ticketId: t.id, triggerAt: at, level: rule.level, status: rule.requiresApproval ? 'proposed' : 'fired', createdAt: now })
         if (!e) return
@@ -264,7 +264,7 @@ export async function decideEscalation(deps: Deps, principal: Principal, id: str
     if (!e) throw notFound('escalation', id)
     if (e.status !== 'proposed') throw new AppError('CONFLICT', `escalation ${id} is ${e.status}; only a proposed escalation can be approved or rejected`)
     const rule = (await repo.findRule(tx, e.ruleId))!
-    const [t] = await tx.select().from(tickets).where(eq(tickets.id, e.ticketId)).for('update')
+    const t = await findTicket(tx, e.ticketId, true)
     const actor = actorOf(principal)
     const extra = { decidedBy: principal.id, reason: input.reason ?? null }
     if (decision === 'approved') await act(deps, tx, t!, rule, e, actor, 'escalation.approved', now, extra)

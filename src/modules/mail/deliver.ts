@@ -84,8 +84,7 @@ export function deliverToTickets(deps: Deps): DeliverFn {
         )
         return { outcome: 'message_added', ticketId: thread.id }
       }
-      // deps.db, not the transaction, as the handle: intakeTicket keys its caches and prepared
-      // statement on it (a fresh transaction object per mail would miss them every time) and writes through `tx`.
+      // Writes through `tx`, the intake transaction; `scoped.db` stays the application's database.
       const ticket = await intakeTicket(scoped, tx, {
         channel: 'email',
         requester: { contactId: intake.contact.id },

@@ -28,8 +28,7 @@ export interface InboundClaim {
  * Claims (mailbox, message key), in one statement with the raw message's blob row and the
  * sender's count. Returns the new row's id and the sender's count in its window so far, or
  * undefined when another delivery of the same message holds the key (nothing is counted then);
- * a concurrent claim waits here until that transaction ends. `cacheKey`: the application's
- * handle, for which the statement is prepared once per shape (db/prepared.ts).
+ * a concurrent claim waits here until that transaction ends. Compiled once per shape (db/prepared.ts).
  */
 export async function claimInbound(tx: Db, claim: InboundClaim): Promise<{ id: string; senderCount: number | null } | undefined> {
   const b = new Binder()
@@ -74,7 +73,7 @@ export function outcomeUpdate(b: Binder, id: string, patch: Partial<typeof inbou
   return (h: Db) => h.update(inboundMail).set(set).where(eq(inboundMail.id, where))
 }
 
-/** The intake decision, written before the commit; nothing is read back. Prepared once per shape for `cacheKey`. */
+/** The intake decision, written before the commit; nothing is read back. Compiled once per shape. */
 export async function setInboundOutcome(tx: Db, id: string, patch: Partial<typeof inboundMail.$inferInsert>): Promise<void> {
   const b = new Binder()
   await preparedQuery(tx, 'mail:outcome', b, outcomeUpdate(b, id, patch))

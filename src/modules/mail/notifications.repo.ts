@@ -9,7 +9,7 @@ import { agents, contactEmails, contacts, contracts, organizations, plans, queue
  * search document are most of a mailed-in ticket's bytes and no notification reads them.
  */
 export async function loadTicketContext(db: Db, ticketId: string) {
-  // Prepared once per database handle: the dispatcher runs this for every notification.
+  // Compiled once per database (db/prepared.ts): the dispatcher runs this for every notification.
   const b = new Binder()
   const id = b.value(ticketId)
   const [row] = await preparedQuery(db, 'notify:context', b, (h) => ticketContextQuery(h, id))

@@ -37,7 +37,7 @@ export async function claimDue(db: Db, now: Date, leaseSeconds: number, limit: n
 /** Outcome writes are conditional on still holding the lease, so a dispatcher that lost it changes nothing. */
 const held = (id: string, instanceId: string) => and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.lockedBy, instanceId))
 
-/** Prepared once per database handle: one per delivered row. */
+/** Compiled once per database (db/prepared.ts): one per delivered row. */
 export function markSent(db: Db, id: string, instanceId: string, now: Date) {
   const b = new Binder()
   const set = b.row({ status: 'sent' as const, sentAt: now, lockedBy: null, lastError: null })

@@ -25,14 +25,12 @@ export interface Enqueue {
 /** Writes deliveries with the caller's handle: pass the transaction of the change that causes them. */
 export async function enqueue(db: Db, items: Enqueue[], now: Date): Promise<number> {
   if (!items.length) return 0
-  const rows = await outboxInsert(db, outboxRows(items, now))
+  const rows = await repo.insertOutbox(db, outboxRows(items, now))
   return rows.length
 }
 
+/** Rows for `items`, ids given here (a compiled insert would otherwise repeat the column's default). */
 export const outboxRows = (items: Enqueue[], now: Date): Array<typeof outbox.$inferInsert> => items.map((i) => ({ id: newId(), ...i, createdAt: now, availableAt: now }))
-
-/** The insert of outbox rows (at least one), unexecuted, so it can join the causing change's writes in one statement. */
-const outboxInsert = (db: Db, rows: Array<typeof outbox.$inferInsert>) => repo.insertOutbox(db, rows)
 
 /** 30 s, 1 min, 2 min … capped at 6 h: a relay that is down for a day is retried a dozen times, not thousands. */
 export function backoffSeconds(attempt: number): number {

@@ -19,7 +19,6 @@ import { type Actor, actorKey, type EventInput, eventRows, eventsInsert } from '
 import { planClockChange, selectFor } from './sla.service.ts'
 import type { TicketRow } from './tickets.repo.ts'
 
-
 export interface IntakeInput {
   channel: Channel
   requester: { contactId: string } | { email: string }
