@@ -41,6 +41,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v)
  * and runs the rest unnamed, as before.
  */
 export const PREPARED_PER_CONNECTION = 500
+
+/**
+ * Which database a handle belongs to, for per-database caches (compiled statements,
+ * configuration): drizzle's dialect object, which a database handle and every transaction or
+ * savepoint on it share, and no other database has.
+ */
+export const databaseOf = (handle: Db): object => (handle as unknown as { dialect: object }).dialect
 const statementNames = new Map<string, string>()
 function statementName(text: string): string {
   let name = statementNames.get(text)

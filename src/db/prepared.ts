@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { Column, getTableName, is, Param, Placeholder, SQL } from 'drizzle-orm'
-import type { Db } from './client.ts'
+import { databaseOf, type Db } from './client.ts'
 
 /**
  * Hot queries built once per shape and run without drizzle's per-call machinery.
@@ -198,12 +198,11 @@ function compile(q: DrizzlePrepared, name: string): Compiled {
 // Lists compile a statement per combination of filters, sort and limit: bounded per database,
 // oldest first out (a statement still in use is compiled again on its next call).
 const MAX_SHAPES = 1024
-// Per database: keyed by the drizzle dialect, which a database handle and its transactions share.
+// Per database (databaseOf: a database handle and its transactions share it).
 const cache = new WeakMap<object, Map<string, Compiled>>()
 
 /** The driver client behind a drizzle handle: the pool or PGlite, or a transaction's own connection. */
 const clientOf = (handle: Db) => (handle as unknown as { session: { client: QueryClient } }).session.client
-const dialectOf = (handle: Db) => (handle as unknown as { dialect: object }).dialect
 
 /**
  * Runs `build(handle)` with the binder's values, from a statement compiled once per (database,
@@ -212,11 +211,11 @@ const dialectOf = (handle: Db) => (handle as unknown as { dialect: object }).dia
  */
 export function preparedQuery<T>(handle: Db, site: string, b: Binder, build: (h: Db) => Preparable<T>): Promise<T> {
   const key = `${site}|${b.shape}`
-  const dialect = dialectOf(handle)
-  let shapes = cache.get(dialect)
+  const database = databaseOf(handle)
+  let shapes = cache.get(database)
   if (!shapes) {
     shapes = new Map()
-    cache.set(dialect, shapes)
+    cache.set(database, shapes)
   }
   let compiled = shapes.get(key)
   if (!compiled) {

@@ -1,3 +1,5 @@
+import { databaseOf, type Db } from '../db/client.ts'
+
 /**
  * Per-process caches of configuration that every ticket write needs and that changes rarely:
  * SLA policies and business calendars, queues, ticket types and states.
@@ -24,18 +26,19 @@ export async function invalidatingConfig<T>(write: Promise<T>): Promise<T> {
 }
 
 /**
- * A cached loader: `get(cacheKey, handle)` answers from memory while the entry is younger than
- * `ttlMs` and no configuration write happened since, else loads through `handle` (which may be a
- * transaction on the database `cacheKey` names — the application's `deps.db`, so that tests with
- * their own databases never share entries). A failed load is not kept.
+ * A cached loader: `get(db)` answers from memory while the entry is younger than `ttlMs` and no
+ * configuration write happened since, else loads through `db`. Entries are per database
+ * (`databaseOf`), so a transaction on the application's database shares them and tests with
+ * their own databases never do. A failed load is not kept.
  */
-export function configCache<H, T>(ttlMs: number, load: (handle: H) => Promise<T>) {
+export function configCache<T>(ttlMs: number, load: (db: Db) => Promise<T>) {
   const entries = new WeakMap<object, { at: number; generation: number; value: Promise<T> }>()
-  return (cacheKey: object, handle: H): Promise<T> => {
+  return (db: Db): Promise<T> => {
+    const cacheKey = databaseOf(db)
     const hit = entries.get(cacheKey)
     const now = performance.now()
     if (hit && hit.generation === generation && now - hit.at < ttlMs) return hit.value
-    const value = load(handle)
+    const value = load(db)
     entries.set(cacheKey, { at: now, generation, value })
     value.catch(() => {
       if (entries.get(cacheKey)?.value === value) entries.delete(cacheKey)

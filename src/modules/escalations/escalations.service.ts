@@ -200,9 +200,9 @@ async function plan(tx: Db, t: TicketRow, actions: EscalationAction[]) {
 }
 
 /** Runs a rule's actions on a locked ticket: one PATCH (with its own events), then the notification. */
-async function act(deps: Deps, tx: Db, t: TicketRow, rule: repo.RuleRow, e: repo.EscalationRow, actor: Actor, event: string, now: Date, extra: Record<string, unknown> = {}) {
+async function act(tx: Db, t: TicketRow, rule: repo.RuleRow, e: repo.EscalationRow, actor: Actor, event: string, now: Date, extra: Record<string, unknown> = {}) {
   const { patch, who, unmatched } = await plan(tx, t, rule.actions)
-  const updated = Object.keys(patch).length ? await applyTicketPatch(deps, tx, t, actor, patch, now) : t
+  const updated = Object.keys(patch).length ? await applyTicketPatch(tx, t, actor, patch, now) : t
   const summary = { ...ruleSummary(rule, e), ...extra, ...(unmatched.length ? { noAgentWithSkill: unmatched } : {}) }
   await recordEvents(tx, t.id, actor, null, [{ type: event, new: summary }], now)
   if (who.agentIds.length || who.teamIds.length || who.managerIds.length) {
@@ -225,7 +225,7 @@ export async function runEscalations(deps: Deps, now: Date): Promise<{ fired: nu
   const policies = new Map<string, AppliedPolicy | null>()
   const policyOf = async (id: string | null) => {
     if (!id) return null
-    if (!policies.has(id)) policies.set(id, await loadPolicy(deps.db, deps.db, id))
+    if (!policies.has(id)) policies.set(id, await loadPolicy(deps.db, id))
     return policies.get(id)!
   }
   for (const rule of await repo.activeRules(deps.db)) {
@@ -240,7 +240,7 @@ export async function runEscalations(deps: Deps, now: Date): Promise<{ fired: nu
         const e = await repo.insertEscalation(tx, { ruleId: rule.id, ticketId: t.id, triggerAt: at, level: rule.level, status: rule.requiresApproval ? 'proposed' : 'fired', createdAt: now })
         if (!e) return
         if (!rule.requiresApproval) {
-          await act(deps, tx, locked, rule, e, ESCALATION_ACTOR(rule.id), 'escalation.fired', now)
+          await act(tx, locked, rule, e, ESCALATION_ACTOR(rule.id), 'escalation.fired', now)
           summary.fired++
           return
         }
@@ -267,7 +267,7 @@ export async function decideEscalation(deps: Deps, principal: Principal, id: str
     const t = await findTicket(tx, e.ticketId, true)
     const actor = actorOf(principal)
     const extra = { decidedBy: principal.id, reason: input.reason ?? null }
-    if (decision === 'approved') await act(deps, tx, t!, rule, e, actor, 'escalation.approved', now, extra)
+    if (decision === 'approved') await act(tx, t!, rule, e, actor, 'escalation.approved', now, extra)
     else {
       await recordEvents(tx, t!.id, actor, null, [{ type: 'escalation.rejected', new: { ...ruleSummary(rule, e), ...extra }, reason: input.reason ?? null }], now)
       const payload: Notification = { event: 'escalation.rejected', ticketId: t!.id, number: t!.number, ...ruleSummary(rule, e), ...extra, notify: recipients(ownerOf(t!)) }

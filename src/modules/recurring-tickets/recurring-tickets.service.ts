@@ -152,7 +152,7 @@ async function createOccurrence(deps: Deps, t: repo.TemplateRow, occurrence: Dat
         at: occurrence,
       })
       const assign = { ...(t.assigneeId ? { assigneeId: t.assigneeId } : {}), ...(t.teamId ? { teamId: t.teamId } : {}) }
-      if (Object.keys(assign).length) ticket = await applyTicketPatch(deps, tx, ticket, RECURRING_ACTOR, assign, occurrence)
+      if (Object.keys(assign).length) ticket = await applyTicketPatch(tx, ticket, RECURRING_ACTOR, assign, occurrence)
       await repo.setRunTicket(tx, t.id, occurrence, ticket.id)
       await repo.markProcessed(tx, t.id, occurrence)
       return 'created'

@@ -114,7 +114,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   }
   const organizationId = contact.organizationId
 
-  const { queue, type, state } = await intakeConfig(deps.db, db, input.queueId, input.ticketTypeId)
+  const { queue, type, state } = await intakeConfig(db, input.queueId, input.ticketTypeId)
   const errors: FieldError[] = []
   if (!queue?.active) errors.push(refField('queueId', queue ? 'the queue is deactivated' : 'no such queue'))
   if (input.ticketTypeId && !type?.active) errors.push(refField('ticketTypeId', type ? 'the ticket type is deactivated' : 'no such ticket type'))
@@ -144,7 +144,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     queueId: input.queueId,
     priority,
   }
-  const { applied } = await selectFor(deps.db, db, facts, contractPolicyId)
+  const { applied } = await selectFor(db, facts, contractPolicyId)
   const bodyHtml = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
   const bodyText = firstMessageText(description, bodyHtml ?? undefined, input.subject)
   const searchText = `${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX)
@@ -265,8 +265,8 @@ async function readIntakeConfig(db: Db): Promise<IntakeConfig> {
 }
 const cachedIntakeConfig = configCache(INTAKE_CONFIG_CACHE_MS, readIntakeConfig)
 
-async function intakeConfig(cacheKey: object, db: Db, queueId: string, typeId: string | undefined) {
-  let config = await cachedIntakeConfig(cacheKey, db)
+async function intakeConfig(db: Db, queueId: string, typeId: string | undefined) {
+  let config = await cachedIntakeConfig(db)
   if (!config.queues.has(queueId) || (typeId && !config.types.has(typeId)) || !config.defaultState) config = await readIntakeConfig(db)
   return { queue: config.queues.get(queueId), type: typeId ? config.types.get(typeId) : undefined, state: config.defaultState }
 }

@@ -100,7 +100,7 @@ export async function addMessage(deps: Deps, principal: Principal | SystemAuthor
     const isPublic = input.visibility === 'public'
     const events: EventInput[] = [{ type: 'message.added', new: { messageId: m!.id, visibility: input.visibility, authorKind: author.authorKind, attachments: files.length } }]
     if (isPublic && author.authorKind !== 'system') {
-      const policy = await loadPolicy(deps.db, tx, t.slaPolicyId)
+      const policy = await loadPolicy(tx, t.slaPolicyId)
       let category = t.stateCategory
       if (author.authorKind === 'contact' && (category === 'pending' || category === 'resolved')) {
         const reopen = await reopenTarget(tx, t)

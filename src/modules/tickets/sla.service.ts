@@ -56,8 +56,8 @@ async function readActive(db: Db): Promise<AppliedPolicy[]> {
   return policies.map((policy) => ({ policy, cal: policy.calendarId ? (byId.get(policy.calendarId) ?? null) : null }))
 }
 
-/** `cacheKey` is the application's database handle (`deps.db`); `db` may be a transaction on it. */
-export const activePolicies: (cacheKey: object, db: Db) => Promise<AppliedPolicy[]> = configCache(SLA_CACHE_MS, readActive)
+/** `db` may be a transaction: the cache is per database (src/lib/config-cache.ts). */
+export const activePolicies: (db: Db) => Promise<AppliedPolicy[]> = configCache(SLA_CACHE_MS, readActive)
 
 /**
  * The policy a ticket with these facts gets, and why. A contract's own SLA policy
@@ -69,12 +69,11 @@ export const activePolicies: (cacheKey: object, db: Db) => Promise<AppliedPolicy
 export type TicketTrailEntry = Omit<TrailEntry, 'outcome'> & { outcome: TrailEntry['outcome'] | 'overridden_by_contract' }
 
 export async function selectFor(
-  cacheKey: object,
   db: Db,
   facts: TicketFacts,
   contractPolicyId: string | null = null,
 ): Promise<{ applied: AppliedPolicy | null; selection: { policy: SlaPolicyRow | null; trail: TicketTrailEntry[] } }> {
-  const active = await activePolicies(cacheKey, db)
+  const active = await activePolicies(db)
   const selection = selectPolicy(
     facts,
     active.map((a) => a.policy),
@@ -115,9 +114,9 @@ export async function selectFor(
   return { applied: active.find((a) => a.policy.id === selection.policy!.id)!, selection: { policy: selection.policy, trail } }
 }
 
-export async function loadPolicy(cacheKey: object, db: Db, id: string | null): Promise<AppliedPolicy | null> {
+export async function loadPolicy(db: Db, id: string | null): Promise<AppliedPolicy | null> {
   if (!id) return null
-  const cached = (await activePolicies(cacheKey, db)).find((a) => a.policy.id === id)
+  const cached = (await activePolicies(db)).find((a) => a.policy.id === id)
   if (cached) return cached
   // A policy deactivated since the ticket got it still runs its clocks.
   const [policy] = await db.select().from(slaPolicies).where(eq(slaPolicies.id, id))

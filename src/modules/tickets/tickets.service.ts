@@ -160,7 +160,7 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
     if (version !== undefined && version !== t.version) {
       throw new AppError('PRECONDITION_FAILED', `ticket ${id} is at version ${t.version}, not ${version}; fetch it again`)
     }
-    return applyTicketPatch(deps, tx, t, actorOf(principal), patch, now)
+    return applyTicketPatch(tx, t, actorOf(principal), patch, now)
   })
   return toTicket(row)
 }
@@ -168,9 +168,8 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
 /**
  * The body of a PATCH on a ticket already locked by the caller (`FOR UPDATE`), for any actor:
  * an API caller through `updateTicket`, or the system (escalation rules) with its own checks.
- * `tx` is the caller's transaction on `deps.db`.
  */
-export async function applyTicketPatch(deps: Deps, tx: Db, t: repo.TicketRow, actor: Actor, patch: UpdateTicket, now: Date): Promise<repo.TicketRow> {
+export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, patch: UpdateTicket, now: Date): Promise<repo.TicketRow> {
   if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${t.id} was merged into ${t.mergedIntoId}; change that ticket instead`)
   await checkRefs(tx, patch)
   const foreign = await foreignRefs(tx, t.organizationId, patch)
@@ -205,12 +204,12 @@ export async function applyTicketPatch(deps: Deps, tx: Db, t: repo.TicketRow, ac
     if (from.key !== to.key) stateChange = { from: from.key, to: to.key, fromCategory: from.category, category: to.category }
     if (from.category !== to.category) changes.push({ kind: 'category', from: from.category, to: to.category })
   }
-  const old = await loadPolicy(deps.db, tx, t.slaPolicyId)
+  const old = await loadPolicy(tx, t.slaPolicyId)
   let next = old
   const merged = { ...t, ...set } as repo.TicketRow
   if (Object.keys(set).some((k) => SLA_FIELDS.includes(k))) {
     const terms = await contractTerms(tx, t.contractId)
-    next = (await selectFor(deps.db, tx, factsOf(merged, terms.planId), terms.slaPolicyId)).applied
+    next = (await selectFor(tx, factsOf(merged, terms.planId), terms.slaPolicyId)).applied
     changes.unshift({ kind: 'facts', category: t.stateCategory, firstResponded: t.firstResponseAt !== null })
     if (next?.policy.id !== old?.policy.id) {
       events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: old ? { policyId: old.policy.id, name: old.policy.name } : null, new: next ? { policyId: next.policy.id, name: next.policy.name } : null })
@@ -281,7 +280,7 @@ export async function mergeTicket(deps: Deps, principal: Principal, id: string, 
     await tx.update(ticketMessages).set({ ticketId: target.id }).where(eq(ticketMessages.ticketId, source.id))
     await tx.update(messageAttachments).set({ ticketId: target.id }).where(eq(messageAttachments.ticketId, source.id))
     await tx.update(ticketEvents).set({ ticketId: target.id }).where(eq(ticketEvents.ticketId, source.id))
-    const policy = await loadPolicy(deps.db, tx, source.slaPolicyId)
+    const policy = await loadPolicy(tx, source.slaPolicyId)
     const clocks = await applyClockChange(tx, source.id, { kind: 'merged' }, policy, policy, source.priority, now)
     const [merged] = await tx
       .update(tickets)
@@ -341,11 +340,11 @@ export async function listTicketEvents(deps: Deps, principal: Principal, id: str
 export async function getTicketSla(deps: Deps, principal: Principal, id: string): Promise<TicketSla> {
   const t = await visibleTicket(deps.db, principal, id)
   const now = deps.clock.now().getTime()
-  const policy = await loadPolicy(deps.db, deps.db, t.slaPolicyId)
+  const policy = await loadPolicy(deps.db, t.slaPolicyId)
   const clocks = await loadClocks(deps.db, id)
   const events = await slaEvents(deps.db, id)
   const terms = await contractTerms(deps.db, t.contractId)
-  const { selection } = await selectFor(deps.db, deps.db, factsOf(t, terms.planId), terms.slaPolicyId)
+  const { selection } = await selectFor(deps.db, factsOf(t, terms.planId), terms.slaPolicyId)
   return {
     ticketId: t.id,
     policy: policy ? { id: policy.policy.id, name: policy.policy.name } : null,
