@@ -16,8 +16,9 @@ import type { InboundQueue, MailRouter, RouteOutcome } from './router.ts'
  *   the raw bytes' blob row, claims (mailbox, Message-ID or synthetic key) and counts the sender
  *   of mail the guard let through — a duplicate stops there with the first delivery's outcome;
  *   machine mail is recorded, never routed (a bounce of our mail marks the failed addresses
- *   undeliverable); the per-sender hourly cap; then the router; then the outcome. The caller answers 250 only after this resolves (the commit happened) and
- *   451 when it throws (nothing was committed, so the relay's retry starts from scratch).
+ *   undeliverable); the per-sender hourly cap; then the router; then the outcome. The caller
+ *   answers 250 only after this resolves (the commit happened) and 451 when it throws (nothing
+ *   was committed, so the relay's retry starts from scratch).
  */
 export interface MailIntake {
   deps: Deps

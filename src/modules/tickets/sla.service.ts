@@ -323,7 +323,7 @@ export function planClockChange(
 }
 
 /** The upsert of planned clock rows, unexecuted (so it can join other writes in one statement). */
-export const clockUpsert = (tx: Db, rows: ClockPlan['rows']) =>
+const clockUpsert = (tx: Db, rows: ClockPlan['rows']) =>
   tx
     .insert(ticketSlaClocks)
     .values(rows)
