@@ -7,6 +7,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import * as schema from './schema/index.ts'
+import { pgliteSubscribe, postgresSubscribe, registerChangeFeeds } from './change-feed.ts'
 
 /** Row shape shared by both drivers so `execute<T>()` stays typed (STACK.md trap 6). */
 type Rows<T> = { rows: T[] }
@@ -87,7 +88,16 @@ export function openPostgres(url: string, max = 10): Database {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {})
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db
-  return { db, kind: 'postgres', pool, close: () => pool.end() }
+  const closeFeeds = registerChangeFeeds(db, postgresSubscribe(url))
+  return {
+    db,
+    kind: 'postgres',
+    pool,
+    close: async () => {
+      await closeFeeds()
+      await pool.end()
+    },
+  }
 }
 
 export class DataDirInUseError extends Error {
@@ -155,11 +165,13 @@ export async function openPglite(dataDir: string | undefined, options: { loadDat
     client = await PGlite.create(options)
   }
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Db
+  const closeFeeds = registerChangeFeeds(db, pgliteSubscribe(client))
   return {
     db,
     kind: 'pglite',
     pglite: client,
     close: async () => {
+      await closeFeeds()
       await client.close()
       release()
     },

@@ -6,6 +6,7 @@ import { organizationScope, type Principal } from '../../lib/principal.ts'
 import { requireActiveOrganization } from '../organizations/organizations.service.ts'
 import * as repo from './contacts.repo.ts'
 import type { Contact, CreateContact, ListContactsQuery, UpdateContact } from './contacts.schemas.ts'
+import { DIRECTORY_CHANNEL, notifyingWrite } from '../../db/change-feed.ts'
 
 export function toContact(r: repo.ContactRow, emails: string[]): Contact {
   return {
@@ -91,11 +92,12 @@ export async function listContacts(deps: Deps, principal: Principal, q: ListCont
 export async function updateContact(deps: Deps, id: string, version: number | undefined, patch: UpdateContact): Promise<Contact> {
   const { emails, name, ...rest } = patch
   const now = deps.clock.now()
-  return deps.db.transaction(async (tx) => {
+  // The intake gate caches contacts and their addresses (see intake-gate.ts).
+  return notifyingWrite(deps.db, DIRECTORY_CHANNEL, deps.db.transaction(async (tx) => {
     const row = await repo.updateContact(tx, id, version, { ...rest, ...(name !== undefined ? { name: name.trim() } : {}) }, now)
     const stored = emails ? await setEmails(tx, id, emails) : ((await repo.emailsOf(tx, [id])).get(id) ?? [])
     return toContact(row, stored)
-  })
+  }))
 }
 
 /** Contacts are deactivated, never deleted: tickets point at them forever. PATCH active=true restores one. */

@@ -9,6 +9,7 @@ import { describeConstraint } from '../../plugins/problem-details.ts'
 import { findPlan } from '../plans/plans.repo.ts'
 import * as repo from './contracts.repo.ts'
 import type { Contract, CreateContract, ListContractsQuery, UpdateContract } from './contracts.schemas.ts'
+import { DIRECTORY_CHANNEL, notifyingWrite } from '../../db/change-feed.ts'
 
 describeConstraint('contracts_number_key', 'number', 'a contract with this number already exists')
 describeConstraint('contracts_organization_id_organizations_id_fk', 'organizationId', 'the organization does not exist')
@@ -139,7 +140,8 @@ export async function createContract(deps: Pick<Deps, 'db' | 'clock'>, input: Cr
     updatedAt: now,
   }
   await checkTerms(db, row)
-  return toContract(await repo.insertContract(db, row))
+  // The intake gate caches contracts (see intake-gate.ts): a new one may cover a requester instead of an older one.
+  return toContract(await notifyingWrite(db, DIRECTORY_CHANNEL, repo.insertContract(db, row)))
 }
 
 export async function getContractRow(db: Db, id: string, lock = false): Promise<repo.ContractRow> {
@@ -154,7 +156,7 @@ export const listContracts = (deps: Deps, q: ListContractsQuery): Promise<Page<C
   repo.listContracts(deps.db, { ...q, limit: q.limit ?? 50 }, toContract)
 
 export async function updateContract(deps: Deps, id: string, version: number | undefined, patch: UpdateContract): Promise<Contract> {
-  const row = await deps.db.transaction(async (tx) => {
+  const write = deps.db.transaction(async (tx) => {
     const current = await getContractRow(tx, id, true)
     if (patch.status !== undefined && patch.status !== current.status && !TRANSITIONS[current.status].includes(patch.status)) {
       const allowed = TRANSITIONS[current.status]
@@ -168,5 +170,5 @@ export async function updateContract(deps: Deps, id: string, version: number | u
     await checkTerms(tx, { ...current, ...changes })
     return repo.updateContract(tx, id, version, changes, deps.clock.now())
   })
-  return toContract(row)
+  return toContract(await notifyingWrite(deps.db, DIRECTORY_CHANNEL, write))
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm'
-import type { Db } from '../../db/client.ts'
+import { changeFeed, DIRECTORY_CHANNEL } from '../../db/change-feed.ts'
+import { databaseOf, type Db } from '../../db/client.ts'
 import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { contactEmails, contacts, contracts, organizations } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
@@ -118,9 +119,52 @@ function gateRows(db: Db, req: IntakeRequest) {
   )
 }
 
+type GateRow = Awaited<ReturnType<typeof gateRows>>[number]
+
+/**
+ * The gate's rows per contact id or sender address, kept while the directory is unchanged: every
+ * write to contacts, their addresses, organizations or contracts notifies (migration 0001) and the
+ * database's change feed drops the lot. So a repeat requester costs no query, and a deactivated
+ * contact or ended contract is refused from the moment the writer commits (plus the notification's
+ * delivery), on every instance. Dates are judged per request from the cached rows.
+ *
+ * Only acceptances are served from memory: a refusal is read again, so a cache can never turn a
+ * requester away who was just registered. Without a live feed (not yet listening, connection
+ * lost, a handle without feeds) every call reads.
+ */
+export const GATE_CACHE_MAX = 10_000
+const gateCaches = new WeakMap<object, Map<string, { generation: number; rows: GateRow[] }>>()
+
+async function gateRowsCached(db: Db, req: IntakeRequest, fresh: boolean): Promise<{ rows: GateRow[]; cached: boolean }> {
+  const feed = changeFeed(db, DIRECTORY_CHANNEL)
+  if (!feed?.live) return { rows: await gateRows(db, req), cached: false }
+  const key = req.contactId ? `c${req.contactId}` : `e${(req.email ?? '').trim().toLowerCase()}`
+  let cache = gateCaches.get(databaseOf(db))
+  if (!cache) {
+    cache = new Map()
+    gateCaches.set(databaseOf(db), cache)
+  }
+  const hit = cache.get(key)
+  if (!fresh && hit && hit.generation === feed.generation) return { rows: hit.rows, cached: true }
+  const generation = feed.generation
+  const rows = await gateRows(db, req)
+  // Stamped with the generation from before the read: a change notified meanwhile invalidates it.
+  if (feed.live && feed.generation === generation) {
+    if (!hit && cache.size >= GATE_CACHE_MAX) cache.delete(cache.keys().next().value!)
+    cache.set(key, { generation, rows })
+  }
+  return { rows, cached: false }
+}
+
 export async function checkIntake(db: Db, req: IntakeRequest): Promise<IntakeDecision> {
+  if (!req.contactId && !req.email) return decide([], req)
+  const { rows, cached } = await gateRowsCached(db, req, false)
+  const decision = decide(rows, req)
+  return decision.ok || !cached ? decision : decide((await gateRowsCached(db, req, true)).rows, req)
+}
+
+function decide(found: GateRow[], req: IntakeRequest): IntakeDecision {
   const who = req.contactId ? `contact ${req.contactId}` : `sender ${req.email ?? '(none)'}`
-  const found = req.contactId || req.email ? await gateRows(db, req) : []
   if (!found.length) return { ok: false, reason: 'unknown_contact', detail: `${who} is not a registered contact` }
   const { active: contactActive, ...contact } = found[0]!.contact
   const { active: orgActive, ...organization } = found[0]!.organization

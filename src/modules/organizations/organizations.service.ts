@@ -5,6 +5,7 @@ import type { Page } from '../../lib/pagination.ts'
 import { describeConstraint } from '../../plugins/problem-details.ts'
 import * as repo from './organizations.repo.ts'
 import type { CreateOrganization, ListOrganizationsQuery, Organization, UpdateOrganization } from './organizations.schemas.ts'
+import { DIRECTORY_CHANNEL, notifyingWrite } from '../../db/change-feed.ts'
 
 describeConstraint('organizations_name_key', 'name', 'an organization with this name already exists')
 describeConstraint('organizations_tax_id_key', 'taxId', 'an organization with this tax id already exists')
@@ -55,12 +56,17 @@ export const listOrganizations = (deps: Deps, q: ListOrganizationsQuery): Promis
 
 export async function updateOrganization(deps: Deps, id: string, version: number | undefined, patch: UpdateOrganization): Promise<Organization> {
   const { emailDomains, name, ...rest } = patch
-  const row = await repo.updateOrganization(
+  // The intake gate caches organizations (see intake-gate.ts).
+  const row = await notifyingWrite(
     deps.db,
-    id,
-    version,
-    { ...rest, ...(name !== undefined ? { name: name.trim() } : {}), ...(emailDomains ? { emailDomains: normalizeDomains(emailDomains) } : {}) },
-    deps.clock.now(),
+    DIRECTORY_CHANNEL,
+    repo.updateOrganization(
+      deps.db,
+      id,
+      version,
+      { ...rest, ...(name !== undefined ? { name: name.trim() } : {}), ...(emailDomains ? { emailDomains: normalizeDomains(emailDomains) } : {}) },
+      deps.clock.now(),
+    ),
   )
   return toOrganization(row)
 }
