@@ -5,7 +5,7 @@ import { databaseOf, type Db } from './client.ts'
 /**
  * Change feeds: PostgreSQL's LISTEN/NOTIFY turned into a counter that per-process caches compare.
  *
- * Triggers in the schema (migrations/0001_directory_notify.sql) notify a channel after every
+ * Triggers in the schema (migrations/0001_change_notify.sql) notify a channel after every
  * statement that writes one of its tables, whoever runs it: this instance, another instance on
  * the same database, a migration, an operator in psql. A feed listens on its own connection and
  * bumps `generation` for each notification and for each moment it cannot vouch for (not yet
@@ -21,36 +21,65 @@ import { databaseOf, type Db } from './client.ts'
  * A database handle gets its feeds from the Database it was opened with (db/client.ts registers
  * them); a handle without one (a pool opened by hand) has none, and callers then read every time.
  */
+/** Contacts, their addresses, organizations, contracts: what the intake gate decides from. */
 export const DIRECTORY_CHANNEL = 'deskledger_directory'
+/** SLA policies, business calendars, queues, ticket states and types: lib/config-cache.ts. */
+export const CONFIG_CHANNEL = 'deskledger_config'
+
+/** Every channel a feed listens on: one connection per database serves them all. */
+const CHANNELS = [DIRECTORY_CHANNEL, CONFIG_CHANNEL]
 
 export interface ChangeFeed {
-  /** Bumped by every notification and every loss or regain of the listening connection. */
+  /** Bumped by every notification on the channel and every loss or regain of the listening connection. */
   readonly generation: number
   /** True while every committed write is known to bump `generation`. */
   readonly live: boolean
 }
 
-/** Starts listening; calls `onNotify` per notification and `onLost` once if the connection goes. Resolves to a stop function. */
-export type Subscribe = (channel: string, onNotify: () => void, onLost: () => void) => Promise<() => Promise<void>>
+/** Starts listening on `channels`; calls `onNotify` per notification and `onLost` once if the connection goes. Resolves to a stop function. */
+export type Subscribe = (channels: string[], onNotify: (channel: string) => void, onLost: () => void) => Promise<() => Promise<void>>
 
 const RETRY_MIN_MS = 500
 const RETRY_MAX_MS = 30_000
 
-class Feed implements ChangeFeed {
-  generation = 0
+/** The feeds of one database: one listening connection, a generation per channel. */
+class FeedHost {
   live = false
+  readonly #generations = new Map<string, number>(CHANNELS.map((c) => [c, 0]))
   #stop: (() => Promise<void>) | undefined
   #closed = false
   #retryMs = RETRY_MIN_MS
   #timer: NodeJS.Timeout | undefined
   #starting: Promise<void> | undefined
 
-  constructor(
-    private readonly channel: string,
-    private readonly subscribe: Subscribe,
-  ) {}
+  constructor(private readonly subscribe: Subscribe) {}
 
-  start(): void {
+  readonly #views = new Map<string, ChangeFeed>()
+
+  feed(channel: string): ChangeFeed {
+    this.#start()
+    let view = this.#views.get(channel)
+    if (!view) {
+      if (!this.#generations.has(channel)) throw new Error(`no change feed for channel ${channel}`)
+      const host = this
+      view = {
+        get generation() {
+          return host.#generations.get(channel)!
+        },
+        get live() {
+          return host.live
+        },
+      }
+      this.#views.set(channel, view)
+    }
+    return view
+  }
+
+  bump(channel?: string): void {
+    for (const [c, g] of this.#generations) if (channel === undefined || c === channel) this.#generations.set(c, g + 1)
+  }
+
+  #start(): void {
     if (this.#closed || this.#starting || this.live) return
     this.#starting = this.#connect().finally(() => {
       this.#starting = undefined
@@ -62,20 +91,20 @@ class Feed implements ChangeFeed {
     const onLost = () => {
       if (lost) return
       lost = true
-      this.generation++
+      this.bump()
       this.live = false
       this.#stop = undefined
       this.#retryLater()
     }
     try {
-      const stop = await this.subscribe(this.channel, () => this.generation++, onLost)
+      const stop = await this.subscribe(CHANNELS, (channel) => this.bump(channel), onLost)
       if (this.#closed) {
         await stop().catch(() => {})
         return
       }
       if (lost) return
       this.#stop = stop
-      this.generation++
+      this.bump()
       this.live = true
       this.#retryMs = RETRY_MIN_MS
     } catch {
@@ -87,7 +116,7 @@ class Feed implements ChangeFeed {
     if (this.#closed || this.#timer) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      this.start()
+      this.#start()
     }, this.#retryMs)
     this.#timer.unref()
     this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS)
@@ -96,33 +125,12 @@ class Feed implements ChangeFeed {
   async close(): Promise<void> {
     this.#closed = true
     this.live = false
-    this.generation++
+    this.bump()
     if (this.#timer) clearTimeout(this.#timer)
     await this.#starting
     const stop = this.#stop
     this.#stop = undefined
     await stop?.().catch(() => {})
-  }
-}
-
-class FeedHost {
-  readonly #feeds = new Map<string, Feed>()
-  constructor(readonly subscribe: Subscribe) {}
-  feed(channel: string): Feed {
-    let feed = this.#feeds.get(channel)
-    if (!feed) {
-      feed = new Feed(channel, this.subscribe)
-      this.#feeds.set(channel, feed)
-    }
-    feed.start()
-    return feed
-  }
-  bump(channel: string): void {
-    const feed = this.#feeds.get(channel)
-    if (feed) feed.generation++
-  }
-  async close(): Promise<void> {
-    await Promise.all([...this.#feeds.values()].map((f) => f.close()))
   }
 }
 
@@ -155,12 +163,10 @@ export async function notifyingWrite<T>(db: Db, channel: string, write: Promise<
 
 /** LISTEN on a dedicated connection, outside the pool: it must stay idle to receive notifications promptly. */
 export function postgresSubscribe(url: string): Subscribe {
-  return async (channel, onNotify, onLost) => {
+  return async (channels, onNotify, onLost) => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true })
     let stopping = false
-    client.on('notification', (m) => {
-      if (m.channel === channel) onNotify()
-    })
+    client.on('notification', (m) => onNotify(m.channel))
     const lost = () => {
       if (!stopping) onLost()
     }
@@ -168,7 +174,7 @@ export function postgresSubscribe(url: string): Subscribe {
     client.on('end', lost)
     try {
       await client.connect()
-      await client.query(`listen ${channel}`)
+      await client.query(channels.map((c) => `listen ${c}`).join('; '))
     } catch (e) {
       stopping = true
       await client.end().catch(() => {})
@@ -183,8 +189,10 @@ export function postgresSubscribe(url: string): Subscribe {
 
 /** PGlite runs in this process and delivers its notifications with the writing statement's result. */
 export function pgliteSubscribe(client: PGlite): Subscribe {
-  return async (channel, onNotify) => {
-    const unlisten = await client.listen(channel, () => onNotify())
-    return () => unlisten()
+  return async (channels, onNotify) => {
+    const stops = await Promise.all(channels.map((c) => client.listen(c, () => onNotify(c))))
+    return async () => {
+      for (const stop of stops) await stop()
+    }
   }
 }

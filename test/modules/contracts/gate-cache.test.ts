@@ -31,11 +31,11 @@ t.test('intake gate cache', async (t) => {
   }
   /** Runs `write` with the contacts trigger off: the feed does not hear of it. */
   const unheard = async (write: () => Promise<unknown>) => {
-    await db.execute(sql`alter table contacts disable trigger contacts_notify_directory`)
+    await db.execute(sql`alter table contacts disable trigger contacts_notify`)
     try {
       await write()
     } finally {
-      await db.execute(sql`alter table contacts enable trigger contacts_notify_directory`)
+      await db.execute(sql`alter table contacts enable trigger contacts_notify`)
     }
   }
   const live = async () => {

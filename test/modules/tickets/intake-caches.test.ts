@@ -1,6 +1,9 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
+import { CONFIG_CHANNEL, changeFeed } from '../../../src/db/change-feed.ts'
+import { openPostgres } from '../../../src/db/client.ts'
 import { queues, sites, ticketEvents, ticketMessages } from '../../../src/db/schema/index.ts'
+import { INTAKE_CONFIG_CACHE_MS, intakeTicket } from '../../../src/modules/tickets/intake.service.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
 import { makeDesk } from '../../helpers/desk.ts'
 
@@ -40,6 +43,61 @@ t.test('the intake configuration cache', async (t) => {
   })
   t.equal(needsSteps.statusCode, 422, 'a type created a moment ago is known, with its required fields')
   t.match(needsSteps.json(), { errors: [{ field: 'description.steps' }] })
+})
+
+/**
+ * Configuration written anywhere else — behind the API, or by another instance on the same
+ * PostgreSQL — reaches the cache through the configuration change feed, not after a TTL.
+ */
+t.test('configuration written elsewhere is seen once its notification arrives', async (t) => {
+  const clock = fixedClock('2026-01-19T10:00:00+02:00')
+  const ctx = await buildTestApp(t, { clock, config: { ACCESS_TOKEN_TTL_SECONDS: 86_400 } })
+  const desk = await makeDesk(ctx, clock)
+  const admin = await ctx.adminToken()
+  const create = (db = ctx.deps.db) =>
+    intakeTicket({ ...ctx.deps, db }, undefined, {
+      channel: 'api',
+      requester: { contactId: desk.requester.id },
+      subject: 'Payroll export fails',
+      queueId: desk.queue.id,
+      createdBy: { kind: 'system', id: 'test' },
+      at: clock.now(),
+    }).then(
+      () => 'created',
+      (e: { message?: string }) => String(e.message),
+    )
+  /** Waits up to 2 s for the answer to change: notifications from another connection arrive asynchronously. */
+  const eventually = async (db: typeof ctx.deps.db, want: (r: string) => boolean) => {
+    let r = ''
+    for (let i = 0; i < 200; i++) {
+      r = await create(db)
+      if (want(r)) return r
+      await new Promise((res) => setTimeout(res, 10))
+    }
+    return r
+  }
+  const feedLive = async (db: typeof ctx.deps.db) => {
+    for (let i = 0; i < 200 && !changeFeed(db, CONFIG_CHANNEL)?.live; i++) await new Promise((r) => setTimeout(r, 10))
+    return changeFeed(db, CONFIG_CHANNEL)?.live === true
+  }
+  t.equal(await create(), 'created', 'a first create fills the cache')
+  t.ok(await feedLive(ctx.deps.db), 'the configuration feed listens')
+  t.equal(await create(), 'created')
+  await ctx.deps.db.update(queues).set({ active: false }).where(eq(queues.id, desk.queue.id))
+  t.match(await eventually(ctx.deps.db, (r) => r !== 'created'), /deactivated/, 'a queue deactivated behind the API refuses without waiting for a TTL')
+  await ctx.deps.db.update(queues).set({ active: true }).where(eq(queues.id, desk.queue.id))
+  t.equal(await eventually(ctx.deps.db, (r) => r === 'created'), 'created')
+
+  if (!ctx.database.url) return
+  const other = openPostgres(ctx.database.url, 2)
+  t.teardown(() => other.close())
+  t.equal(await create(other.db), 'created', 'another instance fills its own cache')
+  t.ok(await feedLive(other.db))
+  t.equal(await create(other.db), 'created')
+  const started = performance.now()
+  t.ok((await ctx.as(admin, { method: 'DELETE', url: `/v1/queues/${desk.queue.id}` })).statusCode < 300)
+  t.match(await eventually(other.db, (r) => r !== 'created'), /deactivated/, 'the other instance refuses once notified')
+  t.ok(performance.now() - started < INTAKE_CONFIG_CACHE_MS, 'well before the TTL')
 })
 
 /**
