@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino'
 import type { Deps } from './deps.ts'
 import { isTimeZone } from './config.ts'
-import { createLogger } from './logger.ts'
+import { createLogger, infoLine, RequestLogger } from './logger.ts'
 import authPlugin from './plugins/auth.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import openapiPlugin from './plugins/openapi.ts'
@@ -69,7 +69,18 @@ class AccessLog extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed')
+    else {
+      // The fields of fastify's own req and res serializers: no headers, no body, so nothing to redact.
+      const req = {
+        method: request.method,
+        url: request.url,
+        version: request.headers['accept-version'],
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }
+      infoLine(reply.log as unknown as Logger, { req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed')
+    }
   }
 }
 
@@ -89,6 +100,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
     logController: new AccessLog(),
+    childLoggerFactory: (logger, bindings, options) => new RequestLogger(logger as unknown as Logger, bindings, options) as unknown as FastifyBaseLogger,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID()

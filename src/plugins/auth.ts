@@ -1,5 +1,5 @@
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.ts'
 import { AppError } from '../lib/errors.ts'
@@ -77,7 +77,8 @@ export default fp(
       }
     })
 
-    app.addHook('onRequest', async (request) => {
+    /** The request's principal, checked against the route's rule: synchronous unless something must be read. */
+    const authenticate = (request: FastifyRequest): Promise<void> | undefined => {
       const rule = request.routeOptions.config.auth
       const header = request.headers.authorization
       if (rule === 'public' || rule === undefined) return
@@ -85,8 +86,9 @@ export default fp(
       const m = /^Bearer ([^\s]+)$/i.exec(header)
       if (!m) throw new AppError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"')
       const token = m[1]!
+      let principal: Principal | Promise<Principal>
       if (looksLikeApiKey(token)) {
-        request.principal = await principalFromApiKey(deps, token)
+        principal = principalFromApiKey(deps, token)
       } else {
         let claims: Partial<AccessClaims>
         try {
@@ -95,9 +97,26 @@ export default fp(
           const expired = (e as { code?: string }).code === 'FAST_JWT_EXPIRED'
           throw new AppError('INVALID_TOKEN', expired ? 'the access token has expired; refresh it' : 'the access token is not valid')
         }
-        request.principal = await principalFromClaims(deps, claims)
+        principal = principalFromClaims(deps, claims)
       }
-      checkAccess(request.principal, rule)
+      const admit = (p: Principal) => {
+        request.principal = p
+        checkAccess(p, rule)
+      }
+      if (principal instanceof Promise) return principal.then(admit)
+      admit(principal)
+    }
+    // Callback style: an async hook costs every request a promise and a microtask turn, and a
+    // request with a cached token and agent needs neither (bench/http-hooks.ts).
+    app.addHook('onRequest', (request, _reply, done) => {
+      let pending: Promise<void> | undefined
+      try {
+        pending = authenticate(request)
+      } catch (e) {
+        return done(e as Error)
+      }
+      if (pending) pending.then(() => done(), done)
+      else done()
     })
   },
   { name: 'auth' },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.ts'
 import { idempotencyKeys } from '../db/schema/index.ts'
@@ -47,13 +47,14 @@ function canonical(value: unknown): string {
  * the first request runs is 409. Keys are scoped to the caller. Server errors are not stored,
  * so a request that failed on our side can be retried with its key.
  */
+const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
+
 export default fp(
   async (app: FastifyInstance, opts: { deps: Deps }) => {
     const { db, clock } = opts.deps
     app.decorateRequest('idempotency', null)
 
-    app.addHook('preHandler', async (request, reply) => {
-      if (request.method !== 'POST' || request.routeOptions.config.secretResponse) return
+    const claim = async (request: FastifyRequest, reply: FastifyReply) => {
       const raw = request.headers['idempotency-key']
       if (raw === undefined) return
       const key = Array.isArray(raw) ? raw[0]! : raw
@@ -98,7 +99,7 @@ export default fp(
       }
       reply.headers(row.responseHeaders ?? {}).header('idempotent-replayed', 'true')
       return reply.code(row.status).send(row.responseBody ?? undefined)
-    })
+    }
 
     const store = async (reply: FastifyReply, payload: unknown, idem: { principal: string; key: string }) => {
       const where = and(eq(idempotencyKeys.principal, idem.principal), eq(idempotencyKeys.key, idem.key))
@@ -116,11 +117,18 @@ export default fp(
       return payload
     }
     // Callback style with a synchronous fast path: most responses carry no key.
-    app.addHook('onSend', (request, reply, payload, done) => {
+    const onSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => {
       const idem = request.idempotency
       if (!idem) return done(null, payload)
       request.idempotency = null
       store(reply, payload, idem).then((p) => done(null, p), done)
+    }
+    // Only POST routes take a key, so only they carry the hooks: a GET pays for no hook it cannot use.
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      if (!methods.includes('POST') || (route.config as { secretResponse?: boolean } | undefined)?.secretResponse) return
+      route.preHandler = [claim, ...toArray(route.preHandler)]
+      route.onSend = [...toArray(route.onSend), onSend]
     })
   },
   { name: 'idempotency', dependencies: ['auth'] },

@@ -74,6 +74,49 @@ t.test('cross-cutting HTTP behaviour', async (t) => {
     t.match(res.json(), { code: 'ROUTE_NOT_FOUND', instance: '/v1/nothing-here' })
   })
 
+  t.test('one access line per request, as pino would write it through fastify\'s serializers, and no secret in it', async (t) => {
+    const before = lines.length
+    const res = await app.inject({
+      method: 'GET',
+      url: '/v1/nothing-here?probe=1',
+      headers: { 'x-request-id': 'access-line-1', authorization: 'Bearer very-secret-token', cookie: 'sid=secret-cookie', 'accept-version': '2' },
+    })
+    t.equal(res.statusCode, 404, 'a public answer, logged at info (health checks log at warn only)')
+    const written = lines.slice(before).join('').split('\n').filter((l) => l.includes('"access-line-1"'))
+    t.equal(written.length, 1, 'exactly one line')
+    const line = JSON.parse(written[0]!)
+    t.notMatch(written[0], /very-secret-token|secret-cookie/)
+    // What pino itself writes for the same call, fastify's serializers applied.
+    const viaPino: string[] = []
+    const reference = createLogger(
+      'info',
+      new Writable({
+        write(chunk, _enc, cb) {
+          viaPino.push(chunk.toString())
+          cb()
+        },
+      }),
+    ).child({ reqId: 'access-line-1' })
+    reference.info({ req: line.req, res: line.res, responseTime: line.responseTime }, 'request completed')
+    const expected = JSON.parse(viaPino.join(''))
+    t.same({ ...line, time: 0 }, { ...expected, time: 0 }, 'the same fields, in the same shape')
+    t.same(Object.keys(line), Object.keys(expected), 'in the same order')
+    t.match(line, { level: 30, reqId: 'access-line-1', req: { method: 'GET', url: '/v1/nothing-here?probe=1', version: '2', remoteAddress: String }, res: { statusCode: 404 }, msg: 'request completed' })
+    t.ok(Math.abs(line.time - Date.now()) < 60_000)
+
+    // Routes logging at warn (health checks) write no access line; an error still logs with the request id.
+    const mark = lines.length
+    t.equal((await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'access-line-2' } })).statusCode, 200)
+    t.notOk(lines.slice(mark).join('').includes('access-line-2'), 'no access line below the route\'s level')
+    await app.inject({ method: 'GET', url: '/test/boom', headers: { 'x-request-id': 'access-line-3' } })
+    const errored = lines.slice(mark).join('').split('\n').filter((l) => l.includes('"reqId":"access-line-3"'))
+    t.match(
+      errored.map((l) => JSON.parse(l)),
+      [{ msg: 'unhandled error' }, { msg: 'request completed', res: { statusCode: 500 } }],
+      'the request logger, made on first use, carries the request id into both lines',
+    )
+  })
+
   t.test('a malformed request id is replaced, not echoed', async (t) => {
     const res = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'bad id with spaces <script>' } })
     t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/)

@@ -136,10 +136,19 @@ export const forgetAgent = (id: string) => agentAuth.delete(id)
 /** Called when a key is revoked so this instance refuses it from the next request. */
 export const forgetApiKey = (prefix: string) => apiKeyRows.delete(prefix)
 
-export async function principalFromClaims(deps: Deps, claims: Partial<AccessClaims>): Promise<Principal> {
+/**
+ * The agent behind verified claims. Synchronous when the agent's row is cached, as it is for
+ * nearly every request: the caller then needs no promise.
+ */
+export function principalFromClaims(deps: Deps, claims: Partial<AccessClaims>): Principal | Promise<Principal> {
   if (claims.typ !== 'agent' || typeof claims.sub !== 'string') throw new AppError('INVALID_TOKEN', 'the token is not an access token')
   const sub = claims.sub
-  const agent = await agentAuth.get(sub, () => repo.findAgentAuth(deps.db, sub))
+  const cached = agentAuth.peek(sub)
+  if (cached !== undefined) return agentPrincipal(cached, claims)
+  return agentAuth.get(sub, () => repo.findAgentAuth(deps.db, sub)).then((agent) => agentPrincipal(agent, claims))
+}
+
+function agentPrincipal(agent: Awaited<ReturnType<typeof repo.findAgentAuth>>, claims: Partial<AccessClaims>): Principal {
   if (!agent?.active) throw new AppError('INVALID_TOKEN', 'the account is disabled or no longer exists')
   if (agent.tokenVersion !== claims.tv) throw new AppError('INVALID_TOKEN', 'the token was revoked; log in again')
   return { kind: 'agent', id: agent.id, role: agent.role, name: agent.name }
