@@ -27,3 +27,17 @@ CREATE TRIGGER "queues_notify" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "
 CREATE TRIGGER "ticket_states_notify" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "ticket_states" FOR EACH STATEMENT EXECUTE FUNCTION "deskledger_notify"('deskledger_config');
 --> statement-breakpoint
 CREATE TRIGGER "ticket_types_notify" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "ticket_types" FOR EACH STATEMENT EXECUTE FUNCTION "deskledger_notify"('deskledger_config');
+--> statement-breakpoint
+-- Who may call the API: authentication's caches (src/modules/auth/auth.service.ts). Agents change
+-- rarely: any write notifies. An API key's last_used_at is written once a minute while it is in
+-- use, which must not empty every instance's cache: updates notify only when a column that
+-- authentication reads changed.
+CREATE TRIGGER "agents_notify" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "agents" FOR EACH STATEMENT EXECUTE FUNCTION "deskledger_notify"('deskledger_auth');
+--> statement-breakpoint
+CREATE TRIGGER "api_keys_notify" AFTER DELETE OR TRUNCATE ON "api_keys" FOR EACH STATEMENT EXECUTE FUNCTION "deskledger_notify"('deskledger_auth');
+--> statement-breakpoint
+CREATE TRIGGER "api_keys_notify_access" AFTER UPDATE ON "api_keys" FOR EACH ROW WHEN (
+  OLD."revoked_at" IS DISTINCT FROM NEW."revoked_at" OR OLD."expires_at" IS DISTINCT FROM NEW."expires_at"
+  OR OLD."scopes" IS DISTINCT FROM NEW."scopes" OR OLD."key_hash" IS DISTINCT FROM NEW."key_hash"
+  OR OLD."prefix" IS DISTINCT FROM NEW."prefix" OR OLD."name" IS DISTINCT FROM NEW."name"
+) EXECUTE FUNCTION "deskledger_notify"('deskledger_auth');

@@ -26,8 +26,11 @@ export const DIRECTORY_CHANNEL = 'deskledger_directory'
 /** SLA policies, business calendars, queues, ticket states and types: lib/config-cache.ts. */
 export const CONFIG_CHANNEL = 'deskledger_config'
 
+/** Agents and API keys: what authentication reads on every request (modules/auth/auth.service.ts). */
+export const AUTH_CHANNEL = 'deskledger_auth'
+
 /** Every channel a feed listens on: one connection per database serves them all. */
-const CHANNELS = [DIRECTORY_CHANNEL, CONFIG_CHANNEL]
+const CHANNELS = [DIRECTORY_CHANNEL, CONFIG_CHANNEL, AUTH_CHANNEL]
 
 export interface ChangeFeed {
   /** Bumped by every notification on the channel and every loss or regain of the listening connection. */
@@ -146,6 +149,66 @@ export function registerChangeFeeds(db: Db, subscribe: Subscribe): () => Promise
 /** The database's feed for `channel`, listening from the first call on; undefined when the handle has none. */
 export function changeFeed(db: Db, channel: string): ChangeFeed | undefined {
   return hosts.get(databaseOf(db))?.feed(channel)
+}
+
+/**
+ * A per-process, per-database cache of rows from tables that notify `channel`. While the
+ * database's feed is live an entry holds until the channel's generation moves, however old it is;
+ * while it is not, an entry holds for `fallbackTtlMs` (0: nothing is served from memory). At most
+ * `max` entries per database, the oldest dropped first.
+ */
+export class FeedCache<V> {
+  readonly #maps = new WeakMap<object, Map<string, { generation: number; at: number; value: V }>>()
+  constructor(
+    private readonly channel: string,
+    private readonly opts: { max: number; fallbackTtlMs: number },
+  ) {}
+
+  /** The cached value for `key`, if it still holds. */
+  peek(db: Db, key: string): V | undefined {
+    const entry = this.#maps.get(databaseOf(db))?.get(key)
+    if (!entry) return undefined
+    const feed = changeFeed(db, this.channel)
+    if (feed?.live) return entry.generation === feed.generation ? entry.value : undefined
+    return performance.now() - entry.at < this.opts.fallbackTtlMs ? entry.value : undefined
+  }
+
+  /** The cached value, or `load`'s, kept unless the channel spoke while it loaded. */
+  async get(db: Db, key: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.peek(db, key)
+    if (hit !== undefined) return hit
+    const generation = this.stamp(db)
+    const value = await load()
+    this.store(db, key, value, generation)
+    return value
+  }
+
+  /** The generation a read starting now belongs to: take it before reading, pass it to `store`. */
+  stamp(db: Db): number {
+    const feed = changeFeed(db, this.channel)
+    return feed?.live ? feed.generation : -1
+  }
+
+  store(db: Db, key: string, value: V, generation: number): void {
+    const feed = changeFeed(db, this.channel)
+    if (feed?.live ? feed.generation !== generation : this.opts.fallbackTtlMs <= 0) return
+    let map = this.#maps.get(databaseOf(db))
+    if (!map) {
+      map = new Map()
+      this.#maps.set(databaseOf(db), map)
+    }
+    if (!map.has(key) && map.size >= this.opts.max) map.delete(map.keys().next().value!)
+    map.set(key, { generation, at: performance.now(), value })
+  }
+
+  /**
+   * After a write through this process: drops the entry, and moves the channel's generation so a
+   * read already under way for any key of the channel is not kept either.
+   */
+  forget(db: Db, key: string): void {
+    this.#maps.get(databaseOf(db))?.delete(key)
+    hosts.get(databaseOf(db))?.bump(this.channel)
+  }
 }
 
 /**

@@ -24,6 +24,11 @@ export const JWT_ALGORITHM = 'HS256'
  * Authentication and authorization for every route, in one onRequest hook. A route that
  * declares no rule fails at start-up, so no endpoint can ship unguarded by omission.
  */
+function admit(request: FastifyRequest, principal: Principal, rule: AccessRule): void {
+  request.principal = principal
+  checkAccess(principal, rule)
+}
+
 export default fp(
   async (app: FastifyInstance, opts: { deps: Deps }) => {
     const { deps } = opts
@@ -99,12 +104,8 @@ export default fp(
         }
         principal = principalFromClaims(deps, claims)
       }
-      const admit = (p: Principal) => {
-        request.principal = p
-        checkAccess(p, rule)
-      }
-      if (principal instanceof Promise) return principal.then(admit)
-      admit(principal)
+      if (principal instanceof Promise) return principal.then((p) => admit(request, p, rule))
+      admit(request, principal, rule)
     }
     // Callback style: an async hook costs every request a promise and a microtask turn, and a
     // request with a cached token and agent needs neither (bench/http-hooks.ts).

@@ -89,7 +89,7 @@ export async function updateAgent(deps: Deps, actor: Principal, id: string, vers
     if (revokes) await revokeAgentTokens(tx, id, now)
     return updated
   })
-  forgetAgent(id)
+  forgetAgent(deps.db, id)
   return toAgent(row, (await repo.teamIdsOf(deps.db, [id])).get(id))
 }
 

@@ -54,10 +54,10 @@ export function listApiKeys(deps: Deps, q: ListApiKeysQuery): Promise<Page<ApiKe
   return repo.listApiKeys(deps.db, { ...q, limit: q.limit ?? 50 }, now, (r) => toApiKey(r, now))
 }
 
-/** A revoked key fails from the next request on this instance, and within the auth cache TTL on others. */
+/** A revoked key fails from the next request on this instance, and on others once the notification arrives (auth.service.ts). */
 export async function revokeApiKey(deps: Deps, id: string): Promise<void> {
   await repo.revokeApiKey(deps.db, id, deps.clock.now())
   const row = await repo.findApiKey(deps.db, id)
   if (!row) throw notFound('API key', id)
-  forgetApiKey(row.prefix)
+  forgetApiKey(deps.db, row.prefix)
 }

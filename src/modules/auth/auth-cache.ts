@@ -1,11 +1,7 @@
 /**
- * A short-lived, bounded, per-process cache of what authentication reads on every request
- * (an agent's active flag, role and token version; an API key's row). Without it every
- * request pays a database round trip before any work (STACK.md 25 measures what that costs).
- *
- * Changes made through this instance (disable an agent, change a password or role, revoke a
- * key) invalidate the entry at once; another instance sees them within `TTL_MS`. That bound
- * is the documented price of not querying per request.
+ * A short-lived, bounded, per-process cache for values that depend on nothing in the database:
+ * access tokens whose signature checked out (src/plugins/auth.ts). Rows read from the database
+ * are cached with db/change-feed.ts's FeedCache instead, which their tables' notifications keep exact.
  */
 export const TTL_MS = 5_000
 const MAX_ENTRIES = 10_000

@@ -1,9 +1,10 @@
 import argon2 from 'argon2'
+import { AUTH_CHANNEL, FeedCache } from '../../db/change-feed.ts'
+import type { Db } from '../../db/client.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import type { Principal, Scope } from '../../lib/principal.ts'
-import { TtlCache } from './auth-cache.ts'
 import * as repo from './auth.repo.ts'
 import { API_KEY_RE, REFRESH_RE, randomSecret, safeEqualHex, sha256 } from './tokens.ts'
 
@@ -127,14 +128,23 @@ export async function logout(deps: Deps, token: string): Promise<void> {
 }
 
 /** A verified access token's claims → the agent principal, if the agent is still active and the token not superseded. */
-const agentAuth = new TtlCache<Awaited<ReturnType<typeof repo.findAgentAuth>>>()
-const apiKeyRows = new TtlCache<Awaited<ReturnType<typeof repo.findApiKeyByPrefix>>>()
+/**
+ * What authentication reads on every request (an agent's active flag, role, name and token
+ * version; an API key's row), kept per process and database. Triggers on agents and api_keys
+ * (migration 0001) notify `deskledger_auth` on every change that matters to access, so every
+ * instance drops its copies as soon as the notification arrives; while the listener is down,
+ * entries hold for AUTH_FALLBACK_TTL_MS. Without the cache every request would pay a database
+ * round trip before any work.
+ */
+export const AUTH_FALLBACK_TTL_MS = 5_000
+const agentAuth = new FeedCache<Awaited<ReturnType<typeof repo.findAgentAuth>>>(AUTH_CHANNEL, { max: 10_000, fallbackTtlMs: AUTH_FALLBACK_TTL_MS })
+const apiKeyRows = new FeedCache<Awaited<ReturnType<typeof repo.findApiKeyByPrefix>>>(AUTH_CHANNEL, { max: 10_000, fallbackTtlMs: AUTH_FALLBACK_TTL_MS })
 const apiKeyTouched = new Map<string, number>()
 
 /** Called by every change to an agent's access (disable, role, password) so this instance sees it at once. */
-export const forgetAgent = (id: string) => agentAuth.delete(id)
+export const forgetAgent = (db: Db, id: string) => agentAuth.forget(db, id)
 /** Called when a key is revoked so this instance refuses it from the next request. */
-export const forgetApiKey = (prefix: string) => apiKeyRows.delete(prefix)
+export const forgetApiKey = (db: Db, prefix: string) => apiKeyRows.forget(db, prefix)
 
 /**
  * The agent behind verified claims. Synchronous when the agent's row is cached, as it is for
@@ -143,9 +153,9 @@ export const forgetApiKey = (prefix: string) => apiKeyRows.delete(prefix)
 export function principalFromClaims(deps: Deps, claims: Partial<AccessClaims>): Principal | Promise<Principal> {
   if (claims.typ !== 'agent' || typeof claims.sub !== 'string') throw new AppError('INVALID_TOKEN', 'the token is not an access token')
   const sub = claims.sub
-  const cached = agentAuth.peek(sub)
+  const cached = agentAuth.peek(deps.db, sub)
   if (cached !== undefined) return agentPrincipal(cached, claims)
-  return agentAuth.get(sub, () => repo.findAgentAuth(deps.db, sub)).then((agent) => agentPrincipal(agent, claims))
+  return agentAuth.get(deps.db, sub, () => repo.findAgentAuth(deps.db, sub)).then((agent) => agentPrincipal(agent, claims))
 }
 
 function agentPrincipal(agent: Awaited<ReturnType<typeof repo.findAgentAuth>>, claims: Partial<AccessClaims>): Principal {
@@ -163,7 +173,7 @@ export async function principalFromApiKey(deps: Deps, key: string): Promise<Prin
   const m = API_KEY_RE.exec(key)
   if (!m) throw invalid
   const prefix = m[1]!
-  const row = await apiKeyRows.get(prefix, () => repo.findApiKeyByPrefix(deps.db, prefix))
+  const row = await apiKeyRows.get(deps.db, prefix, () => repo.findApiKeyByPrefix(deps.db, prefix))
   const now = deps.clock.now()
   if (!row || !safeEqualHex(row.keyHash, sha256(key)) || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw invalid
   // last_used_at is written at most once a minute per key and instance: authentication stays read-only.

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm'
-import { changeFeed, DIRECTORY_CHANNEL } from '../../db/change-feed.ts'
-import { databaseOf, type Db } from '../../db/client.ts'
+import { DIRECTORY_CHANNEL, FeedCache } from '../../db/change-feed.ts'
+import type { Db } from '../../db/client.ts'
 import { Binder, preparedQuery } from '../../db/prepared.ts'
 import { contactEmails, contacts, contracts, organizations } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
@@ -133,26 +133,16 @@ type GateRow = Awaited<ReturnType<typeof gateRows>>[number]
  * lost, a handle without feeds) every call reads.
  */
 export const GATE_CACHE_MAX = 10_000
-const gateCaches = new WeakMap<object, Map<string, { generation: number; rows: GateRow[] }>>()
+const gateCache = new FeedCache<GateRow[]>(DIRECTORY_CHANNEL, { max: GATE_CACHE_MAX, fallbackTtlMs: 0 })
 
 async function gateRowsCached(db: Db, req: IntakeRequest, fresh: boolean): Promise<{ rows: GateRow[]; cached: boolean }> {
-  const feed = changeFeed(db, DIRECTORY_CHANNEL)
-  if (!feed?.live) return { rows: await gateRows(db, req), cached: false }
   const key = req.contactId ? `c${req.contactId}` : `e${(req.email ?? '').trim().toLowerCase()}`
-  let cache = gateCaches.get(databaseOf(db))
-  if (!cache) {
-    cache = new Map()
-    gateCaches.set(databaseOf(db), cache)
-  }
-  const hit = cache.get(key)
-  if (!fresh && hit && hit.generation === feed.generation) return { rows: hit.rows, cached: true }
-  const generation = feed.generation
-  const rows = await gateRows(db, req)
+  const hit = fresh ? undefined : gateCache.peek(db, key)
+  if (hit) return { rows: hit, cached: true }
   // Stamped with the generation from before the read: a change notified meanwhile invalidates it.
-  if (feed.live && feed.generation === generation) {
-    if (!hit && cache.size >= GATE_CACHE_MAX) cache.delete(cache.keys().next().value!)
-    cache.set(key, { generation, rows })
-  }
+  const generation = gateCache.stamp(db)
+  const rows = await gateRows(db, req)
+  gateCache.store(db, key, rows, generation)
   return { rows, cached: false }
 }
 
