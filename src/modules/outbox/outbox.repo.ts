@@ -1,4 +1,4 @@
-import { and, eq, inArray, lte, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { Binder, preparedQuery, preparedSql } from '../../db/prepared.ts'
 import { outbox } from '../../db/schema/index.ts'
@@ -45,20 +45,30 @@ export async function insertOutbox(db: Db, rows: Array<typeof outbox.$inferInser
  * (`available_at` moved to the lease end) hands a row to another dispatcher only if this one dies.
  */
 export async function claimDue(db: Db, now: Date, leaseSeconds: number, limit: number, instanceId: string): Promise<OutboxRow[]> {
-  const leaseEnd = new Date(now.getTime() + leaseSeconds * 1000)
+  // Compiled once per database (db/prepared.ts): building this with the query builder cost as much
+  // as running it, every round.
+  const b = new Binder()
+  const set = b.row({ status: 'sending' as const, availableAt: new Date(now.getTime() + leaseSeconds * 1000), lockedBy: instanceId })
+  const due = { now: b.value(now.toISOString()), limit: b.value(limit) }
   // One statement (the rows picked and leased together), so a round costs no BEGIN/COMMIT round trips.
-  const due = db
-    .select({ id: outbox.id })
-    .from(outbox)
-    .where(and(inArray(outbox.status, ['pending', 'sending']), lte(outbox.availableAt, now)))
-    .orderBy(outbox.availableAt)
-    .limit(limit)
-    .for('update', { skipLocked: true })
-  return db
-    .update(outbox)
-    .set({ status: 'sending', availableAt: leaseEnd, lockedBy: instanceId, attempts: sql`${outbox.attempts} + 1` })
-    .where(inArray(outbox.id, due))
-    .returning()
+  return preparedQuery(db, 'outbox:claim', b, (h) =>
+    h
+      .update(outbox)
+      .set({ ...set, attempts: sql`${outbox.attempts} + 1` })
+      .where(
+        inArray(
+          outbox.id,
+          h
+            .select({ id: outbox.id })
+            .from(outbox)
+            .where(and(inArray(outbox.status, ['pending', 'sending']), sql`${outbox.availableAt} <= ${due.now}::timestamptz`))
+            .orderBy(outbox.availableAt)
+            .limit(due.limit)
+            .for('update', { skipLocked: true }),
+        ),
+      )
+      .returning(),
+  )
 }
 
 /** Outcome writes are conditional on still holding the lease, so a dispatcher that lost it changes nothing. */
