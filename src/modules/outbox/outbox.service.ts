@@ -57,9 +57,9 @@ export interface DispatchSummary {
 
 /**
  * Deliveries recorded as sent are written together at the end of the round (one statement, not one
- * per row). Once a quarter of the lease has gone by since the claim, each is written as soon as it
- * is made: a row whose lease ran out before its outcome was written may be claimed and sent again by
- * another dispatcher.
+ * per row). Once a quarter of the lease has gone by since the claim, they are written before each
+ * further delivery: a row whose lease runs out before its outcome is written may be claimed and sent
+ * again by another dispatcher, and a delivery can hang for as long as the relay lets it.
  */
 const SENT_FLUSH_MS = (LEASE_SECONDS * 1000) / 4
 
@@ -93,12 +93,13 @@ export async function dispatchOnce(
   const rows = await repo.claimDue(deps.db, now, LEASE_SECONDS, batch, opts.instanceId)
   const summary: DispatchSummary = { claimed: rows.length, sent: 0, retried: 0, failed: 0 }
   const sent: string[] = []
-  const claimedAt = Date.now()
   const flush = async () => {
     if (sent.length) await repo.markSent(deps.db, sent.splice(0), opts.instanceId, deps.clock.now())
   }
   const batched = await deliverBatches(deps, handlers, rows)
   for (const row of rows) {
+    // Past the threshold, what was delivered is recorded before a delivery that may hang.
+    if (deps.clock.now().getTime() - now.getTime() > SENT_FLUSH_MS) await flush()
     const handler = handlers[row.kind]
     let result = batched.get(row.id)
     if (!result) {
@@ -112,7 +113,6 @@ export async function dispatchOnce(
     if (result.ok) {
       sent.push(row.id)
       summary.sent++
-      if (Date.now() - claimedAt > SENT_FLUSH_MS) await flush()
     } else if (result.permanent || row.attempts >= maxAttempts) {
       await repo.markFailed(deps.db, row.id, opts.instanceId, result.error.slice(0, 1000))
       deps.log.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, error: result.error }, 'delivery failed for good')

@@ -116,6 +116,23 @@ t.test('outbox', async (t) => {
     t.ok(rows.every((r) => r.status === 'sent' && r.sentAt !== null && r.lockedBy === null), 'recorded sent in one statement')
   })
 
+  t.test('a round that runs long records what it delivered before its next delivery, not at its end', async (t) => {
+    const subject = `ticket:slow-${Date.now()}`
+    await enqueue(deps.db, [1, 2, 3].map((i) => ({ kind: 'slow', payload: { i }, subject })), clock.now())
+    const seen: Array<string | undefined> = []
+    let first: string | undefined
+    const slow: DeliveryHandler = async (_d, row) => {
+      if (first) seen.push((await findOutbox(deps.db, first))?.status)
+      first ??= row.id
+      // A relay that took most of the lease over the first row.
+      clock.advance(LEASE_SECONDS / 2)
+      return { ok: true }
+    }
+    const s = await dispatchOnce(deps, { slow }, { instanceId: 'a', batchSize: 100 })
+    t.equal(s.sent, 3)
+    t.same(seen, ['sent', 'sent'], 'the first row was recorded sent before the second and third deliveries')
+  })
+
   t.test('a dispatcher that dies loses its rows to another after the lease; its late outcome changes nothing', async (t) => {
     const subject = `ticket:lease-${Date.now()}`
     await enqueue(deps.db, [{ kind: 'mail', payload: { ...mail(6) }, subject }], clock.now())
