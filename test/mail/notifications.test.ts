@@ -355,6 +355,27 @@ t.test('notifications', async (t) => {
     t.ok(first.every((r) => r.dedupeKey?.startsWith(`${note!.id}:`)))
   })
 
+  t.test('in one round, a notification of no ticket or with a malformed id fails alone; the others fan out', async (t) => {
+    const c = await makeContact(ctx, org.id)
+    const tk = await createTicket(c.id)
+    const subject = `ticket:${tk.id}`
+    await enqueue(
+      db,
+      [
+        { kind: 'notification', payload: { event: 'ticket.state_changed', ticketId: newId(), category: 'resolved' }, subject },
+        { kind: 'notification', payload: { event: 'ticket.message_added', ticketId: tk.id, messageId: 'not-a-uuid' }, subject },
+        { kind: 'notification', payload: { event: 'ticket.escalated' }, subject },
+      ],
+      clock.now(),
+    )
+    const round = await dispatchOnce(deps, handlers, { instanceId: 'test', batchSize: 500 })
+    t.equal(round.failed, 3, 'each bad notification failed for good')
+    const notes = await db.select().from(outbox).where(and(eq(outbox.subject, subject), eq(outbox.kind, 'notification')))
+    t.same(notes.map((n) => n.status).sort(), ['failed', 'failed', 'failed', 'sent'], 'the ticket.created of the same round went out')
+    t.match(notes.find((n) => (n.payload as { ticketId?: string }).ticketId !== tk.id && n.status === 'failed' && n.payload.event === 'ticket.state_changed')?.lastError, /not found/)
+    t.equal((await db.select().from(outbox).where(and(eq(outbox.subject, subject), eq(outbox.kind, 'mail')))).length, 3, 'customer and two team members')
+  })
+
   t.test('SLA and escalation notifications go to the listed agents, teams, managers and, when asked, the customer', async (t) => {
     const c = await makeContact(ctx, org.id, { locale: 'ru', timeZone: 'Europe/Moscow', emails: ['oleg@acme.example'] })
     const tk = await createTicket(c.id)

@@ -1,6 +1,8 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import nodemailer from 'nodemailer'
+import MailComposer from 'nodemailer/lib/mail-composer'
 import type { Deps } from '../../deps.ts'
 import type { DeliveryHandler, DeliveryResult } from '../outbox/outbox.service.ts'
 import { markUndeliverable } from './inbound.repo.ts'
@@ -21,6 +23,18 @@ export interface MailPayload {
 }
 
 type Transport = ReturnType<typeof nodemailer.createTransport>
+
+const mkdirAsync = promisify(mkdir)
+const writeFileAsync = promisify(writeFile)
+const renameAsync = promisify(rename)
+
+/**
+ * The message's bytes as a relay would receive them (LF line ends, for files). MailComposer is what
+ * nodemailer's stream transport runs too; called directly it skips the transport's plugin pipeline,
+ * envelope and stream plumbing, a third of the cost, with the same output.
+ */
+const compose = (message: ConstructorParameters<typeof MailComposer>[0]) =>
+  new Promise<Buffer>((resolve, reject) => new MailComposer({ ...message, newline: 'unix' }).compile().build((err, bytes) => (err ? reject(err) : resolve(bytes))))
 
 /** nodemailer's per-recipient refusal (RCPT TO answered with anything but 2xx). */
 interface RecipientRefusal {
@@ -55,8 +69,30 @@ async function markRefused(deps: Deps, refusals: RecipientRefusal[] | undefined)
  */
 export function createMailHandler(config: Deps['config']): DeliveryHandler & { close(): void } {
   const relay: Transport | undefined = config.MAIL_RELAY_URL ? nodemailer.createTransport(config.MAIL_RELAY_URL) : undefined
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
   const dir = path.join(config.DATA_DIR, 'outbound-mail')
+  let dirMade = false
+  // The callback API, promisified: a few kilobytes written this way cost ~0.2 ms of CPU, against
+  // ~0.6 ms through fs/promises (a FileHandle per file, its close), and the dispatcher writes one
+  // file per acknowledgement while mail comes in. Not the synchronous calls, which are cheaper
+  // still but block the event loop, and so the SMTP sessions, whenever the file system stalls
+  // (an open waiting on the journal while PostgreSQL commits on the same disk). The directory is
+  // made once, and again only if something removed it.
+  const writeMailFile = async (id: string, bytes: Buffer): Promise<string> => {
+    const file = path.join(dir, `${id}.eml`)
+    if (!dirMade) {
+      await mkdirAsync(dir, { recursive: true })
+      dirMade = true
+    }
+    try {
+      await writeFileAsync(`${file}.tmp`, bytes)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+      await mkdirAsync(dir, { recursive: true })
+      await writeFileAsync(`${file}.tmp`, bytes)
+    }
+    await renameAsync(`${file}.tmp`, file)
+    return file
+  }
 
   const handler = async (deps: Deps, row: { id: string; payload: Record<string, unknown> }): Promise<DeliveryResult> => {
     const p = row.payload as unknown as MailPayload
@@ -79,11 +115,7 @@ export function createMailHandler(config: Deps['config']): DeliveryHandler & { c
         // Some recipients refused, the others accepted: the mail counts as sent.
         await markRefused(deps, (info as { rejectedErrors?: RecipientRefusal[] }).rejectedErrors)
       } else {
-        const info = await composer.sendMail(message)
-        await mkdir(dir, { recursive: true })
-        const file = path.join(dir, `${row.id}.eml`)
-        await writeFile(`${file}.tmp`, info.message as Buffer)
-        await rename(`${file}.tmp`, file)
+        const file = await writeMailFile(row.id, await compose(message))
         deps.log.info({ outboxId: row.id, to: p.to, subject: p.subject, file }, 'mail written to the outbound directory')
       }
       return { ok: true }

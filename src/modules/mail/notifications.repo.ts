@@ -1,22 +1,23 @@
-import { and, asc, eq, isNotNull, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { and, asc, eq, or, type SQLWrapper, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { Binder, preparedQuery } from '../../db/prepared.ts'
+import { Binder, preparedQuery, preparedSql } from '../../db/prepared.ts'
 import { agents, contactEmails, contacts, contracts, organizations, plans, queues, teamMembers, ticketMessages, tickets } from '../../db/schema/index.ts'
 
 /**
- * Everything a notification about one ticket needs, in one query: the ticket, its requester,
- * organization, queue and contract. Only the ticket fields the mail uses: the description and the
- * search document are most of a mailed-in ticket's bytes and no notification reads them.
+ * Everything a notification about one ticket needs, for a dispatcher round's tickets in one query:
+ * the ticket, its requester, organization, queue and contract. Only the ticket fields the mail uses:
+ * the description and the search document are most of a mailed-in ticket's bytes and no
+ * notification reads them.
  */
-export async function loadTicketContext(db: Db, ticketId: string) {
-  // Compiled once per database (db/prepared.ts): the dispatcher runs this for every notification.
+export async function loadTicketContexts(db: Db, ticketIds: readonly string[]): Promise<Map<string, TicketContext>> {
+  // Compiled once per database (db/prepared.ts), the ids one array parameter whatever their number.
   const b = new Binder()
-  const id = b.value(ticketId)
-  const [row] = await preparedQuery(db, 'notify:context', b, (h) => ticketContextQuery(h, id))
-  return row
+  const ids = b.value([...new Set(ticketIds)])
+  const rows = await preparedQuery(db, 'notify:contexts', b, (h) => ticketContextQuery(h, ids))
+  return new Map(rows.map((r) => [r.ticket.id, r]))
 }
 
-function ticketContextQuery(db: Db, ticketId: SQLWrapper) {
+function ticketContextQuery(db: Db, ticketIds: SQLWrapper) {
   return db
     .select({
       ticket: {
@@ -44,53 +45,73 @@ function ticketContextQuery(db: Db, ticketId: SQLWrapper) {
     .innerJoin(queues, eq(queues.id, tickets.queueId))
     .leftJoin(contracts, eq(contracts.id, tickets.contractId))
     .leftJoin(plans, eq(plans.id, contracts.planId))
-    .where(sql`${tickets.id} = ${ticketId}`)
+    .where(sql`${tickets.id} = any(${ticketIds}::uuid[])`)
 }
-export type TicketContext = NonNullable<Awaited<ReturnType<typeof loadTicketContext>>>
+export type TicketContext = Awaited<ReturnType<typeof ticketContextQuery>>[number]
+
+export interface ThreadMessage {
+  id: string
+  visibility: 'public' | 'internal'
+  authorKind: string
+  authorName: string | null
+  mailMessageId: string | null
+  /** The message the notification is about. */
+  isTarget: boolean
+  /** Only the target's text is read. */
+  bodyText: string | null
+}
 
 /**
- * The ticket's messages that matter to one notification: the one it is about (with its text and
- * author) and every message carrying a mail Message-ID (the thread), oldest first. `messageId`
- * undefined means the ticket's first message (a new ticket's description).
+ * For each notification, the ticket's messages that matter to it: the one it is about (with its
+ * text and author) and every message carrying a mail Message-ID (the thread), oldest first.
+ * `messageId` undefined means the ticket's first message (a new ticket's description). One query
+ * for a dispatcher round's notifications, their (ticket, message) pairs as two array parameters.
  */
-export async function loadThread(db: Db, ticketId: string, messageId: string | undefined) {
+export async function loadThreads(db: Db, wants: ReadonlyArray<{ ticketId: string; messageId: string | undefined }>): Promise<ThreadMessage[][]> {
   const b = new Binder()
-  const ticket = b.value(ticketId)
-  const message = messageId ? b.value(messageId) : undefined
-  return preparedQuery(db, message ? 'notify:thread:message' : 'notify:thread:first', b, (h) => threadQuery(h, ticket, message))
+  const ticketIds = b.value(wants.map((w) => w.ticketId))
+  const messageIds = b.value(wants.map((w) => w.messageId ?? ''))
+  const m = ticketMessages
+  const { rows } = await preparedSql<ThreadMessage & { i: number }>(
+    db,
+    'notify:threads',
+    b,
+    () => sql`
+      with n as (
+        select u.i::int as i, u.ticket_id::uuid as ticket_id,
+          coalesce(nullif(u.message_id, '')::uuid, (select f.id from ${m} f where f.ticket_id = u.ticket_id::uuid order by f.id limit 1)) as target
+        from unnest(${ticketIds}::text[], ${messageIds}::text[]) with ordinality as u(ticket_id, message_id, i))
+      select n.i, ${m.id} as "id", ${m.visibility} as "visibility", ${m.authorKind} as "authorKind", ${agents.name} as "authorName",
+        ${m.mailMessageId} as "mailMessageId", ${m.id} = n.target as "isTarget", case when ${m.id} = n.target then ${m.bodyText} end as "bodyText"
+      from n
+      join ${m} on ${m.ticketId} = n.ticket_id and (${m.mailMessageId} is not null or ${m.id} = n.target)
+      left join ${agents} on ${agents.id} = ${m.authorAgentId}
+      order by n.i, ${m.id}`,
+  )
+  const out: ThreadMessage[][] = wants.map(() => [])
+  for (const { i, ...row } of rows) out[i - 1]!.push(row)
+  return out
 }
 
-function threadQuery(db: Db, ticketId: SQLWrapper, messageId: SQLWrapper | undefined) {
-  const target: SQL = messageId
-    ? sql`${ticketMessages.id} = ${messageId}`
-    : sql`${ticketMessages.id} = (select m.id from ${ticketMessages} m where m.ticket_id = ${ticketId} order by m.id limit 1)`
-  return db
-    .select({
-      id: ticketMessages.id,
-      visibility: ticketMessages.visibility,
-      authorKind: ticketMessages.authorKind,
-      authorName: agents.name,
-      mailMessageId: ticketMessages.mailMessageId,
-      isTarget: sql<boolean>`${target}`,
-      bodyText: sql<string | null>`case when ${target} then ${ticketMessages.bodyText} end`,
-    })
-    .from(ticketMessages)
-    .leftJoin(agents, eq(agents.id, ticketMessages.authorAgentId))
-    .where(and(sql`${ticketMessages.ticketId} = ${ticketId}`, or(isNotNull(ticketMessages.mailMessageId), target)))
-    .orderBy(asc(ticketMessages.id))
-}
-export type ThreadMessage = Awaited<ReturnType<typeof loadThread>>[number]
-
-/** Active agents named directly or through their teams, in one query. */
-export async function loadActiveAgents(db: Db, agentIds: string[], teamIds: string[]) {
+/**
+ * Active agents named directly or through their teams, with the teams they belong to (so the
+ * agents of several notifications come from one query and are told apart here), by id.
+ */
+export async function loadActiveAgents(db: Db, agentIds: readonly string[], teamIds: readonly string[]) {
   if (!agentIds.length && !teamIds.length) return []
   // The ids as two array parameters: one statement whatever their number, compiled once.
   const b = new Binder()
-  const direct = b.value(agentIds)
-  const teams = b.value(teamIds)
+  const direct = b.value([...new Set(agentIds)])
+  const teams = b.value([...new Set(teamIds)])
   return preparedQuery(db, 'notify:agents', b, (h) =>
     h
-      .select({ id: agents.id, email: agents.email, locale: agents.locale, timeZone: agents.timeZone })
+      .select({
+        id: agents.id,
+        email: agents.email,
+        locale: agents.locale,
+        timeZone: agents.timeZone,
+        teamIds: sql<string[]>`array(select ${teamMembers.teamId}::text from ${teamMembers} where ${teamMembers.agentId} = ${agents.id})`,
+      })
       .from(agents)
       .where(
         and(
@@ -104,3 +125,4 @@ export async function loadActiveAgents(db: Db, agentIds: string[], teamIds: stri
       .orderBy(asc(agents.id)),
   )
 }
+export type ActiveAgent = Awaited<ReturnType<typeof loadActiveAgents>>[number]

@@ -1,8 +1,9 @@
 import { addressOf, mailDomain, mailIdSecret } from '../../config.ts'
 import type { Deps } from '../../deps.ts'
 import { newId } from '../../lib/ids.ts'
-import { type DeliveryHandler, type Enqueue, enqueue } from '../outbox/outbox.service.ts'
-import { loadActiveAgents, loadThread, loadTicketContext, type ThreadMessage, type TicketContext } from './notifications.repo.ts'
+import type { OutboxRow } from '../outbox/outbox.repo.ts'
+import { type DeliveryHandler, type DeliveryResult, type Enqueue, enqueue } from '../outbox/outbox.service.ts'
+import { type ActiveAgent, loadActiveAgents, loadThreads, loadTicketContexts, type ThreadMessage, type TicketContext } from './notifications.repo.ts'
 import { buildOutboundMail } from './outbound.ts'
 import { type AttentionReason, chooseLocale, type MailLocale, type NotificationData, type NotificationKind, type SlaTarget } from './templates.ts'
 
@@ -71,11 +72,14 @@ function customerOf(ctx: TicketContext, deps: Deps): Recipient | undefined {
   }
 }
 
-async function agentRecipients(deps: Deps, agentIds: string[], teamIds: string[], except?: string): Promise<Recipient[]> {
-  const rows = await loadActiveAgents(deps.db, agentIds, teamIds)
-  return rows
-    .filter((a) => a.id !== except)
-    .map((a) => ({ address: a.email.toLowerCase(), locale: chooseLocale(a.locale), timeZone: a.timeZone ?? deps.config.DEFAULT_TIME_ZONE }))
+/** The agents a notification may mail, of those loaded for the round: named directly or through one of the teams, except one. */
+type AgentsOf = (agentIds: readonly string[], teamIds: readonly string[], except?: string) => Recipient[]
+
+function agentsFrom(deps: Deps, loaded: readonly ActiveAgent[]): AgentsOf {
+  return (agentIds, teamIds, except) =>
+    loaded
+      .filter((a) => a.id !== except && (agentIds.includes(a.id) || a.teamIds.some((t) => teamIds.includes(t))))
+      .map((a) => ({ address: a.email.toLowerCase(), locale: chooseLocale(a.locale), timeZone: a.timeZone ?? deps.config.DEFAULT_TIME_ZONE }))
 }
 
 const plan = <K extends NotificationKind>(kind: K, to: Recipient[], automatic: boolean, data: Planned<K>['data']): Planned[] =>
@@ -84,7 +88,7 @@ const plan = <K extends NotificationKind>(kind: K, to: Recipient[], automatic: b
 const teamOf = (ctx: TicketContext) => ({ agentIds: ctx.ticket.assigneeId ? [ctx.ticket.assigneeId] : [], teamIds: ctx.ticket.teamId ? [ctx.ticket.teamId] : [] })
 
 /** Decides the mail one notification causes; `thread` is filled in for threading headers. */
-async function planMail(deps: Deps, p: NotificationPayload, ctx: TicketContext, thread: ThreadMessage[]): Promise<Planned[]> {
+function planMail(deps: Deps, p: NotificationPayload, ctx: TicketContext, thread: ThreadMessage[], agentRecipients: AgentsOf): Planned[] {
   const customer = customerOf(ctx, deps)
   const customers = customer ? [customer] : []
   const target = thread.find((m) => m.isTarget)
@@ -98,7 +102,7 @@ async function planMail(deps: Deps, p: NotificationPayload, ctx: TicketContext, 
       const firstResponseDueAt = t.firstResponseAt ? undefined : (t.firstResponseDueAt ?? undefined)
       return [
         ...plan('ticket.acknowledgement', customers, true, (r) => ({ contractName, firstResponseDueAt, timeZone: r.timeZone })),
-        ...plan('team.new_ticket', await agentRecipients(deps, team.agentIds, team.teamIds, creator), true, () => ({
+        ...plan('team.new_ticket', agentRecipients(team.agentIds, team.teamIds, creator), true, () => ({
           contactName: ctx.contact.name,
           organizationName: ctx.organization.name,
           text: target?.bodyText?.slice(0, ALERT_TEXT_MAX) || undefined,
@@ -111,7 +115,7 @@ async function planMail(deps: Deps, p: NotificationPayload, ctx: TicketContext, 
       const text = target.bodyText ?? ''
       if (target.authorKind === 'contact') {
         const team = teamOf(ctx)
-        return plan('team.customer_reply', await agentRecipients(deps, team.agentIds, team.teamIds), true, () => ({
+        return plan('team.customer_reply', agentRecipients(team.agentIds, team.teamIds), true, () => ({
           contactName: ctx.contact.name,
           text: text.slice(0, ALERT_TEXT_MAX),
         }))
@@ -128,7 +132,7 @@ async function planMail(deps: Deps, p: NotificationPayload, ctx: TicketContext, 
     default: {
       if (!p.notify) return []
       const n = p.notify
-      const agentsTo = await agentRecipients(deps, [...(n.agentIds ?? []), ...(n.managerIds ?? [])], n.teamIds ?? [])
+      const agentsTo = agentRecipients([...(n.agentIds ?? []), ...(n.managerIds ?? [])], n.teamIds ?? [])
       const to = [...(n.customer ? customers : []), ...agentsTo]
       const dueAt = p.dueAt ? new Date(p.dueAt) : undefined
       const target = SLA_TARGETS.find((k) => k === p.clock)
@@ -152,44 +156,98 @@ function threadHeaders(thread: ThreadMessage[]): { inReplyTo?: string; reference
   return { inReplyTo: lastCustomer?.mailMessageId ?? undefined, references: withId.map((m) => m.mailMessageId!) }
 }
 
-export const deliverNotification: DeliveryHandler = async (deps, row) => {
-  const p = row.payload as unknown as NotificationPayload
-  if (!p.ticketId) return { ok: false, permanent: true, error: 'notification without ticketId' }
-  const ctx = await loadTicketContext(deps.db, p.ticketId)
-  if (!ctx) return { ok: false, permanent: true, error: `ticket ${p.ticketId} not found` }
-  const thread = await loadThread(deps.db, p.ticketId, p.event === 'ticket.created' ? undefined : p.messageId)
-  const planned = await planMail(deps, p, ctx, thread)
-  if (!planned.length) return { ok: true }
+/** Which agents and teams a notification may mail (planMail picks among them), so a round loads them in one query. */
+function agentsWanted(p: NotificationPayload, ctx: TicketContext): { agentIds: string[]; teamIds: string[] } {
+  const team = teamOf(ctx)
+  if (p.event === 'ticket.created' || p.event === 'ticket.message_added') return team
+  if (p.event === 'ticket.state_changed' || !p.notify) return { agentIds: [], teamIds: [] }
+  return { agentIds: [...(p.notify.agentIds ?? []), ...(p.notify.managerIds ?? [])], teamIds: p.notify.teamIds ?? [] }
+}
 
-  const { inReplyTo, references } = threadHeaders(thread)
-  const replyTo = ctx.queue.inboundEmail ?? addressOf(deps.config.MAIL_FROM) ?? `desk@${mailDomain(deps.config)}`
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * A dispatcher round's notifications together: their tickets, threads and agents in three queries
+ * and every mail they cause in one insert, whatever their number (one at a time, these were five
+ * statements per notification). A notification that cannot be delivered (no such ticket) fails on
+ * its own; one the batch's statements fail on is retried with the others.
+ */
+export async function deliverNotifications(deps: Deps, rows: readonly OutboxRow[]): Promise<DeliveryResult[]> {
+  const results: DeliveryResult[] = rows.map(() => ({ ok: true }))
+  const todo: Array<{ i: number; row: OutboxRow; p: NotificationPayload }> = []
+  rows.forEach((row, i) => {
+    const p = row.payload as unknown as NotificationPayload
+    // Checked here, as the ids go to the database as array elements: a malformed one would fail the whole round's query.
+    if (!p.ticketId || !UUID.test(p.ticketId)) results[i] = { ok: false, permanent: true, error: `notification without a valid ticketId` }
+    else if (p.messageId !== undefined && !UUID.test(p.messageId)) results[i] = { ok: false, permanent: true, error: `notification with a malformed messageId` }
+    else todo.push({ i, row, p })
+  })
+  if (!todo.length) return results
+  const contexts = await loadTicketContexts(
+    deps.db,
+    todo.map((t) => t.p.ticketId),
+  )
+  const found = todo.filter((t) => {
+    if (contexts.has(t.p.ticketId)) return true
+    results[t.i] = { ok: false, permanent: true, error: `ticket ${t.p.ticketId} not found` }
+    return false
+  })
+  if (!found.length) return results
+  const threads = await loadThreads(
+    deps.db,
+    found.map((t) => ({ ticketId: t.p.ticketId, messageId: t.p.event === 'ticket.created' ? undefined : t.p.messageId })),
+  )
+  const wanted = found.map((t) => agentsWanted(t.p, contexts.get(t.p.ticketId)!))
+  const agentRecipients = agentsFrom(
+    deps,
+    await loadActiveAgents(
+      deps.db,
+      wanted.flatMap((w) => w.agentIds),
+      wanted.flatMap((w) => w.teamIds),
+    ),
+  )
+
+  const replyToDefault = addressOf(deps.config.MAIL_FROM) ?? `desk@${mailDomain(deps.config)}`
   const domain = mailDomain(deps.config)
   const secret = mailIdSecret(deps.config)
-  const seen = new Set<string>()
   const items: Enqueue[] = []
-  for (const m of planned) {
-    // One mail per address per notification: an agent who is assignee and team member hears once.
-    if (seen.has(m.to.address)) continue
-    seen.add(m.to.address)
-    const id = newId()
-    const mail = buildOutboundMail({
-      kind: m.kind,
-      ticket: { number: ctx.ticket.number, subject: ctx.ticket.subject },
-      to: [m.to.address],
-      replyTo,
-      inReplyTo,
-      references,
-      automatic: m.automatic,
-      locale: m.to.locale,
-      data: m.data(m.to),
-      messageIdDomain: domain,
-      secret,
-      outboxId: id,
-    })
-    items.push({ id, kind: 'mail', payload: { ...mail }, dedupeKey: `${row.id}:${m.to.address}`, subject: `ticket:${ctx.ticket.id}` })
-  }
-  // One multi-row insert is atomic on its own: every mail of the fan-out or none, without BEGIN/COMMIT round trips.
+  found.forEach(({ row, p }, n) => {
+    const ctx = contexts.get(p.ticketId)!
+    const thread = threads[n]!
+    const planned = planMail(deps, p, ctx, thread, agentRecipients)
+    if (!planned.length) return
+    const { inReplyTo, references } = threadHeaders(thread)
+    const replyTo = ctx.queue.inboundEmail ?? replyToDefault
+    const seen = new Set<string>()
+    for (const m of planned) {
+      // One mail per address per notification: an agent who is assignee and team member hears once.
+      if (seen.has(m.to.address)) continue
+      seen.add(m.to.address)
+      const id = newId()
+      const mail = buildOutboundMail({
+        kind: m.kind,
+        ticket: { number: ctx.ticket.number, subject: ctx.ticket.subject },
+        to: [m.to.address],
+        replyTo,
+        inReplyTo,
+        references,
+        automatic: m.automatic,
+        locale: m.to.locale,
+        data: m.data(m.to),
+        messageIdDomain: domain,
+        secret,
+        outboxId: id,
+      })
+      items.push({ id, kind: 'mail', payload: { ...mail }, dedupeKey: `${row.id}:${m.to.address}`, subject: `ticket:${ctx.ticket.id}` })
+    }
+  })
+  // One insert is atomic on its own: every mail of the round's fan-outs or none, without BEGIN/COMMIT round trips.
   const created = await enqueue(deps.db, items, deps.clock.now())
-  deps.log.debug({ outboxId: row.id, event: p.event, planned: items.length, created }, 'notification fanned out')
-  return { ok: true }
+  deps.log.debug({ notifications: found.length, planned: items.length, created }, 'notifications fanned out')
+  return results
 }
+
+/** One notification on its own; the dispatcher hands it a round's notifications at once (`batch`). */
+export const deliverNotification: DeliveryHandler = Object.assign(async (deps: Deps, row: OutboxRow) => (await deliverNotifications(deps, [row]))[0]!, {
+  batch: deliverNotifications,
+})

@@ -11,7 +11,15 @@ import * as repo from './outbox.repo.ts'
  * delivered by dispatchers with retries and exponential backoff. Each kind has a handler.
  */
 export type DeliveryResult = { ok: true } | { ok: false; permanent: boolean; error: string }
-export type DeliveryHandler = (deps: Deps, row: repo.OutboxRow) => Promise<DeliveryResult>
+export interface DeliveryHandler {
+  (deps: Deps, row: repo.OutboxRow): Promise<DeliveryResult>
+  /**
+   * A round's rows of this kind at once, one result per row in their order: a handler whose work is
+   * mostly reads and writes (the notification fan-out) does them in one statement for all of them.
+   * Throwing retries them all.
+   */
+  batch?: (deps: Deps, rows: repo.OutboxRow[]) => Promise<DeliveryResult[]>
+}
 
 export interface Enqueue {
   /** Chosen by the caller (newId()) when the payload must name its own row, as a signed Message-ID does. */
@@ -47,7 +55,33 @@ export interface DispatchSummary {
   failed: number
 }
 
-/** One dispatch round: claim a batch, deliver each row, record each outcome. */
+/**
+ * Deliveries recorded as sent are written together at the end of the round (one statement, not one
+ * per row). Once a quarter of the lease has gone by since the claim, they are written before each
+ * further delivery: a row whose lease runs out before its outcome is written may be claimed and sent
+ * again by another dispatcher, and a delivery can hang for as long as the relay lets it.
+ */
+const SENT_FLUSH_MS = (LEASE_SECONDS * 1000) / 4
+
+/** Results of the handlers that take a round's rows at once (DeliveryHandler.batch), by row id. */
+async function deliverBatches(deps: Deps, handlers: Record<string, DeliveryHandler>, rows: repo.OutboxRow[]): Promise<Map<string, DeliveryResult>> {
+  const results = new Map<string, DeliveryResult>()
+  const byKind = new Map<string, repo.OutboxRow[]>()
+  for (const row of rows) if (handlers[row.kind]?.batch) byKind.set(row.kind, [...(byKind.get(row.kind) ?? []), row])
+  for (const [kind, list] of byKind) {
+    let out: DeliveryResult[]
+    try {
+      out = await handlers[kind]!.batch!(deps, list)
+      if (out.length !== list.length) throw new Error(`the ${kind} handler answered ${out.length} of ${list.length} rows`)
+    } catch (e) {
+      out = list.map(() => ({ ok: false, permanent: false, error: (e as Error).message }))
+    }
+    for (const [i, row] of list.entries()) results.set(row.id, out[i]!)
+  }
+  return results
+}
+
+/** One dispatch round: claim a batch, deliver each row, record the outcomes. */
 export async function dispatchOnce(
   deps: Deps,
   handlers: Record<string, DeliveryHandler>,
@@ -58,17 +92,26 @@ export async function dispatchOnce(
   const maxAttempts = opts.maxAttempts ?? deps.config.OUTBOX_MAX_ATTEMPTS
   const rows = await repo.claimDue(deps.db, now, LEASE_SECONDS, batch, opts.instanceId)
   const summary: DispatchSummary = { claimed: rows.length, sent: 0, retried: 0, failed: 0 }
+  const sent: string[] = []
+  const flush = async () => {
+    if (sent.length) await repo.markSent(deps.db, sent.splice(0), opts.instanceId, deps.clock.now())
+  }
+  const batched = await deliverBatches(deps, handlers, rows)
   for (const row of rows) {
+    // Past the threshold, what was delivered is recorded before a delivery that may hang.
+    if (deps.clock.now().getTime() - now.getTime() > SENT_FLUSH_MS) await flush()
     const handler = handlers[row.kind]
-    let result: DeliveryResult
-    try {
-      result = handler ? await handler(deps, row) : { ok: false, permanent: true, error: `no handler for outbox kind ${row.kind}` }
-    } catch (e) {
-      result = { ok: false, permanent: false, error: (e as Error).message }
+    let result = batched.get(row.id)
+    if (!result) {
+      try {
+        result = handler ? await handler(deps, row) : { ok: false, permanent: true, error: `no handler for outbox kind ${row.kind}` }
+      } catch (e) {
+        result = { ok: false, permanent: false, error: (e as Error).message }
+      }
     }
     const done = deps.clock.now()
     if (result.ok) {
-      await repo.markSent(deps.db, row.id, opts.instanceId, done)
+      sent.push(row.id)
       summary.sent++
     } else if (result.permanent || row.attempts >= maxAttempts) {
       await repo.markFailed(deps.db, row.id, opts.instanceId, result.error.slice(0, 1000))
@@ -81,6 +124,7 @@ export async function dispatchOnce(
       summary.retried++
     }
   }
+  await flush()
   return summary
 }
 

@@ -93,6 +93,46 @@ t.test('outbox', async (t) => {
     await dispatchOnce(deps, { mail: async () => ({ ok: true }) }, { instanceId: 'a', batchSize: 100 })
   })
 
+  t.test('a batch handler answers for all its rows of a round; when it throws, they are all retried', async (t) => {
+    const subject = `ticket:batch-${Date.now()}`
+    await enqueue(deps.db, [1, 2, 3].map((i) => ({ kind: 'batchy', payload: { i }, subject })), clock.now())
+    const calls: number[] = []
+    let fail = true
+    const one: DeliveryHandler = async () => ({ ok: false, permanent: true, error: 'not called one at a time' })
+    const batchy: DeliveryHandler = Object.assign(one, {
+      batch: async (_d: unknown, rows: unknown[]) => {
+        calls.push(rows.length)
+        if (fail) throw new Error('database went away')
+        return rows.map(() => ({ ok: true as const }))
+      },
+    })
+    const first = await dispatchOnce(deps, { batchy }, { instanceId: 'a', batchSize: 100 })
+    t.same([first.retried, calls], [3, [3]], 'one call for the round; every row retried')
+    clock.advance(30)
+    fail = false
+    const second = await dispatchOnce(deps, { batchy }, { instanceId: 'a', batchSize: 100 })
+    t.same([second.sent, calls], [3, [3, 3]])
+    const rows = await deps.db.select().from(outbox).where(eq(outbox.subject, subject))
+    t.ok(rows.every((r) => r.status === 'sent' && r.sentAt !== null && r.lockedBy === null), 'recorded sent in one statement')
+  })
+
+  t.test('a round that runs long records what it delivered before its next delivery, not at its end', async (t) => {
+    const subject = `ticket:slow-${Date.now()}`
+    await enqueue(deps.db, [1, 2, 3].map((i) => ({ kind: 'slow', payload: { i }, subject })), clock.now())
+    const seen: Array<string | undefined> = []
+    let first: string | undefined
+    const slow: DeliveryHandler = async (_d, row) => {
+      if (first) seen.push((await findOutbox(deps.db, first))?.status)
+      first ??= row.id
+      // A relay that took most of the lease over the first row.
+      clock.advance(LEASE_SECONDS / 2)
+      return { ok: true }
+    }
+    const s = await dispatchOnce(deps, { slow }, { instanceId: 'a', batchSize: 100 })
+    t.equal(s.sent, 3)
+    t.same(seen, ['sent', 'sent'], 'the first row was recorded sent before the second and third deliveries')
+  })
+
   t.test('a dispatcher that dies loses its rows to another after the lease; its late outcome changes nothing', async (t) => {
     const subject = `ticket:lease-${Date.now()}`
     await enqueue(deps.db, [{ kind: 'mail', payload: { ...mail(6) }, subject }], clock.now())
@@ -109,7 +149,7 @@ t.test('outbox', async (t) => {
     const s = await dispatchOnce(deps, { mail: record }, { instanceId: 'b' })
     t.equal(s.sent, 1)
     t.same(delivered, [mine.id])
-    await markSent(deps.db, mine.id, 'dead', clock.now())
+    await markSent(deps.db, [mine.id], 'dead', clock.now())
     t.equal((await findOutbox(deps.db, mine.id))?.lockedBy, null)
   })
 })
