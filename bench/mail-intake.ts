@@ -55,7 +55,7 @@ function headers(i: number, tag: string, contentType: string) {
     `To: Support <${MAILBOX}>`,
     `Subject: Invoice export stops at page 3 (${tag} ${i})`,
     `Date: ${new Date().toUTCString()}`,
-    `Message-ID: <${tag}-${i}-${run}@customer.bench.test>`,
+    `Message-ID: <${tag.replace(/\s+/g, '-')}-${i}-${run}@customer.bench.test>`,
     'MIME-Version: 1.0',
     contentType,
   ].join('\r\n')
