@@ -28,7 +28,7 @@ export const REDACT_PATHS = [
  * ticket create (bench/tickets-create.ts). What is buffered is written when the process exits,
  * also on an uncaught error; a process killed outright (SIGKILL) loses at most a second of lines.
  */
-export const logDestination = (dest: string | number = 1) => pino.destination({ dest, sync: false, minLength: 4096, periodicFlush: 1000 })
+export const logDestination = (dest: string | number = 1) => pino.destination({ dest, sync: false, minLength: 32_768, maxWrite: 65_536, periodicFlush: 1000 })
 
 export function createLogger(level: string, destination: pino.DestinationStream = logDestination()): Logger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
