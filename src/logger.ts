@@ -23,12 +23,84 @@ export const REDACT_PATHS = [
 ]
 
 /**
- * Where log lines go (stdout by default): written in batches of 4 KB, and at least once a second.
- * Handing each line to the file system on its own (pino's default) was an eighth of the CPU of a
- * ticket create (bench/tickets-create.ts). What is buffered is written when the process exits,
- * also on an uncaught error; a process killed outright (SIGKILL) loses at most a second of lines.
+ * Where log lines go (stdout by default): gathered in memory and handed to the file system in
+ * batches of 16 KB, and at least once a second. Handing each line to the file system on its own
+ * (pino's default) was an eighth of the CPU of a ticket create (bench/tickets-create.ts).
+ *
+ * The batching is done here, not by sonic-boom's `minLength`: sonic-boom measures the UTF-8 length
+ * of its whole pending buffer on every write, so a buffer of a few KB made each line cost a copy
+ * and a scan of all the lines before it (garbage and CPU that grew with the batch size:
+ * bench/http-hooks.ts). Here a line costs an array push; a batch is joined once.
+ *
+ * What is pending is written when the process exits, also on an uncaught error (an 'exit'
+ * listener placed before pino's own, which then flushes sonic-boom synchronously); a process
+ * killed outright (SIGKILL) loses at most a second of lines.
  */
-export const logDestination = (dest: string | number = 1) => pino.destination({ dest, sync: false, minLength: 32_768, maxWrite: 65_536, periodicFlush: 1000 })
+export const LOG_BATCH_CHARS = 16_384
+export const LOG_FLUSH_MS = 1_000
+
+/** Every open batched destination, drained together once a second and at exit; held weakly, so a dropped logger is collected. */
+const pending = new Set<WeakRef<BatchedDestination>>()
+const forget = new FinalizationRegistry<WeakRef<BatchedDestination>>((ref) => pending.delete(ref))
+let ticking: NodeJS.Timeout | undefined
+const drainAll = () => {
+  for (const ref of pending) ref.deref()?.drain()
+}
+
+export class BatchedDestination {
+  #parts: string[] = []
+  #chars = 0
+  readonly #ref = new WeakRef(this)
+
+  constructor(readonly inner: pino.DestinationStream & { flushSync?: () => void; flush?: (cb?: (err?: Error) => void) => void; end?: () => void }) {
+    pending.add(this.#ref)
+    forget.register(this, this.#ref, this)
+    if (!ticking) {
+      ticking = setInterval(drainAll, LOG_FLUSH_MS)
+      ticking.unref()
+      // Before pino's own listeners, which flush each sonic-boom (and end it at beforeExit).
+      process.prependListener('beforeExit', drainAll)
+      process.prependListener('exit', drainAll)
+    }
+  }
+
+  write(line: string): boolean {
+    this.#parts.push(line)
+    this.#chars += line.length
+    if (this.#chars >= LOG_BATCH_CHARS) this.drain()
+    return true
+  }
+
+  /** Hands what is pending to the file system (asynchronously). */
+  drain(): void {
+    if (!this.#parts.length || (this.inner as { destroyed?: boolean }).destroyed) return
+    const batch = this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join('')
+    this.#parts = []
+    this.#chars = 0
+    this.inner.write(batch)
+  }
+
+  /** pino's logger.flush(): everything pending, handed on and flushed. */
+  flush(cb?: (err?: Error) => void): void {
+    this.drain()
+    if (this.inner.flush) this.inner.flush(cb)
+    else cb?.()
+  }
+
+  flushSync(): void {
+    this.drain()
+    this.inner.flushSync?.()
+  }
+
+  end(): void {
+    this.drain()
+    pending.delete(this.#ref)
+    forget.unregister(this)
+    this.inner.end?.()
+  }
+}
+
+export const logDestination = (dest: string | number = 1) => new BatchedDestination(pino.destination({ dest, sync: false }))
 
 export function createLogger(level: string, destination: pino.DestinationStream = logDestination()): Logger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
