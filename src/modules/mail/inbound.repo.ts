@@ -37,18 +37,25 @@ export async function claimInbound(tx: Db, claim: InboundClaim): Promise<{ id: s
   // A row, not two values: a row is part of the shape, so the statements with and without the count are kept apart.
   const sender = claim.sender && b.row({ address: claim.sender.address, windowStart: claim.sender.windowStart.toISOString() })
   const [r] = await preparedQuery(tx, 'mail:claim', b, (h) => {
-    // w0 the blob, w1 the claim, w2 the count; the count's insert selects from the claim, so a duplicate counts nothing.
-    const writes = [h.insert(blobs).values(blob).onConflictDoNothing(), h.insert(inboundMail).values(row).onConflictDoNothing().returning({ id: inboundMail.id })]
-    if (!sender) return h.with(...writeCtes(h, writes)).select({ id: sql<string>`w1.id`, senderCount: sql<number | null>`null::int` }).from(sql`w1`)
+    // w0 the claim; w1 the raw message's blob and w2 the sender's count, both selecting from the
+    // claim: a redelivery (the key already claimed, perhaps with other trace headers, so other
+    // bytes) stores no blob of its own and counts nothing. The claim's foreign key to the blob is
+    // checked at the end of the statement, when w1 has run.
+    const claimRow = h.insert(inboundMail).values(row).onConflictDoNothing().returning({ id: inboundMail.id })
+    const blobRow = h
+      .insert(blobs)
+      .select(sql`select ${blob.hash}::text, ${blob.size}::int, ${blob.storage}::text, ${blob.content ?? null}::bytea, now() from w0`)
+      .onConflictDoNothing()
+    if (!sender) return h.with(...writeCtes(h, [claimRow, blobRow])).select({ id: sql<string>`w0.id`, senderCount: sql<number | null>`null::int` }).from(sql`w0`)
     const count = h
       .insert(mailSenderCounters)
-      .select(sql`select ${sender.address}::text, ${sender.windowStart}::timestamptz, 1 from w1`)
+      .select(sql`select ${sender.address}::text, ${sender.windowStart}::timestamptz, 1 from w0`)
       .onConflictDoUpdate({ target: [mailSenderCounters.address, mailSenderCounters.windowStart], set: { count: sql`${mailSenderCounters.count} + 1` } })
       .returning({ count: mailSenderCounters.count })
     return h
-      .with(...writeCtes(h, [...writes, count]))
-      .select({ id: sql<string>`w1.id`, senderCount: sql<number | null>`w2.count` })
-      .from(sql`w1 left join w2 on true`)
+      .with(...writeCtes(h, [claimRow, blobRow, count]))
+      .select({ id: sql<string>`w0.id`, senderCount: sql<number | null>`w2.count` })
+      .from(sql`w0 left join w2 on true`)
   })
   return r
 }

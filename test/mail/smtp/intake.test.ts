@@ -1,6 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import t from 'tap'
-import { contactEmails, inboundMail } from '../../../src/db/schema/index.ts'
+import { blobs, contactEmails, inboundMail } from '../../../src/db/schema/index.ts'
 import { postgresBlobStore } from '../../../src/modules/blobs/blob-store.ts'
 import { createDefaultRouter, type IntakeAccepted, type RouteInput } from '../../../src/modules/mail/router.ts'
 import { buildTestApp } from '../../helpers/build-test-app.ts'
@@ -101,6 +101,20 @@ t.test('mail intake through the SMTP listener', async (t) => {
     t.equal(router.calls.length, before + 1, 'routed once')
     t.equal((await send(m.raw, { to: [other.address] })).final?.code, 250)
     t.same((await rows(m.id)).map((r) => r.mailbox).sort(), [queue.address, other.address].sort())
+  })
+
+  t.test('a redelivery with other bytes (new trace headers) stores no blob of its own', async (t) => {
+    const m = mail(await person())
+    const blobCount = async () => Number((await ctx.deps.db.execute<{ n: string }>(sql`select count(*) as n from blobs`)).rows[0]!.n)
+    t.equal((await send(m.raw)).final?.code, 250)
+    const stored = await blobCount()
+    const traced = Buffer.concat([Buffer.from('Received: from relay2.customer.test by mx.desk.example.com; Tue, 24 Nov 2026 10:16:00 +0200\r\n'), m.raw])
+    t.equal((await send(traced)).final?.code, 250)
+    t.equal((await rows(m.id)).length, 1, 'one claim')
+    t.equal(await blobCount(), stored, 'and no blob for the redelivered bytes')
+    const [row] = await rows(m.id)
+    const [blob] = await ctx.deps.db.select().from(blobs).where(eq(blobs.hash, row!.rawBlobHash!))
+    t.same(blob?.content, m.raw, 'the first delivery\'s bytes are the ones kept')
   })
 
   t.test('the same message at the same moment on two connections: one outcome, both 250', async (t) => {
