@@ -120,15 +120,18 @@ type Sink = { write(line: string): unknown }
 export function infoLine(log: Logger, fields: object, msg: string): void {
   if (!log.isLevelEnabled('info')) return
   let logger = log
+  let own = ''
   if (log instanceof RequestLogger) {
     if (log.created) logger = log.logger
     else {
-      fields = { ...log.own, ...fields }
+      // The request's bindings serialised on their own, after the parent's: spreading them into
+      // `fields` made a dictionary-mode object that JSON.stringify took four times as long over.
+      own = `,${JSON.stringify(log.own).slice(1, -1)}`
       logger = log.parent
     }
   }
   const stream = (logger as unknown as Record<symbol, Sink>)[streamSym]!
-  const bindings = (logger as unknown as Record<symbol, string>)[chindingsSym] ?? ''
+  const bindings = ((logger as unknown as Record<symbol, string>)[chindingsSym] ?? '') + own
   const body = JSON.stringify(fields)
   stream.write(`{"level":30,"time":${Date.now()}${bindings}${body.length > 2 ? `,${body.slice(1, -1)}` : ''},"msg":${JSON.stringify(msg)}}\n`)
 }
