@@ -20,15 +20,15 @@ declare module 'fastify' {
 /** HS256 only: a token naming another algorithm (including `none`) is refused. */
 export const JWT_ALGORITHM = 'HS256'
 
-/**
- * Authentication and authorization for every route, in one onRequest hook. A route that
- * declares no rule fails at start-up, so no endpoint can ship unguarded by omission.
- */
 function admit(request: FastifyRequest, principal: Principal, rule: AccessRule): void {
   request.principal = principal
   checkAccess(principal, rule)
 }
 
+/**
+ * Authentication and authorization for every route, in one onRequest hook. A route that
+ * declares no rule fails at start-up, so no endpoint can ship unguarded by omission.
+ */
 export default fp(
   async (app: FastifyInstance, opts: { deps: Deps }) => {
     const { deps } = opts

@@ -41,14 +41,14 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
+const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
+
 /**
  * Idempotency-Key on every POST (IETF draft-ietf-httpapi-idempotency-key-header): the same key
  * and body replay the stored response; the same key with another body is 422; a retry while
  * the first request runs is 409. Keys are scoped to the caller. Server errors are not stored,
  * so a request that failed on our side can be retried with its key.
  */
-const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
-
 export default fp(
   async (app: FastifyInstance, opts: { deps: Deps }) => {
     const { db, clock } = opts.deps

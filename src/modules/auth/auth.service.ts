@@ -127,7 +127,6 @@ export async function logout(deps: Deps, token: string): Promise<void> {
   })
 }
 
-/** A verified access token's claims → the agent principal, if the agent is still active and the token not superseded. */
 /**
  * What authentication reads on every request (an agent's active flag, role, name and token
  * version; an API key's row), kept per process and database. Triggers on agents and api_keys
@@ -147,7 +146,8 @@ export const forgetAgent = (db: Db, id: string) => agentAuth.forget(db, id)
 export const forgetApiKey = (db: Db, prefix: string) => apiKeyRows.forget(db, prefix)
 
 /**
- * The agent behind verified claims. Synchronous when the agent's row is cached, as it is for
+ * A verified access token's claims → the agent principal, if the agent is still active and the
+ * token not superseded. Synchronous when the agent's row is cached, as it is for
  * nearly every request: the caller then needs no promise.
  */
 export function principalFromClaims(deps: Deps, claims: Partial<AccessClaims>): Principal | Promise<Principal> {

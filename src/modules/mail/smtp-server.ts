@@ -7,8 +7,8 @@ import type { BlobStore } from '../blobs/blob-store.ts'
 import * as repo from './inbound.repo.ts'
 import { createMailIntake, intakeMessage, parseForIntake } from './inbound.service.ts'
 import type { InboundQueue, MailRouter } from './router.ts'
-import { CONFIG_CHANNEL, changeFeed } from '../../db/change-feed.ts'
-import { configGeneration } from '../../lib/config-cache.ts'
+import type { Db } from '../../db/client.ts'
+import { configCache } from '../../lib/config-cache.ts'
 
 /**
  * The embedded SMTP listener (issue 5 §1), meant to sit behind the company's MX or a relay.
@@ -46,36 +46,19 @@ export interface SmtpListenerOptions {
 }
 
 /**
- * Recipient addresses → queue, from the active queues, cached so RCPT costs no query. Queues
- * notify the configuration channel (db/change-feed.ts), so while the feed is live the list is
- * reloaded when a queue changes anywhere, and a queue made on another instance gets its mail at
- * once rather than a 550 its relay would bounce; while the feed is not live, the list is kept for
- * `ttlMs` (0: read on every RCPT). With plus-addressing, `support+anything@desk.example` is
- * `support@desk.example`.
+ * Recipient addresses → queue, from the active queues, kept by the configuration cache
+ * (lib/config-cache.ts) so RCPT costs no query: queues notify the configuration channel, so the
+ * list is reloaded when a queue changes anywhere, and a queue made on another instance gets its
+ * mail at once rather than a 550 its relay would bounce; while the feed is not live, the list is
+ * kept for `ttlMs` (0: read on every RCPT). With plus-addressing,
+ * `support+anything@desk.example` is `support@desk.example`.
  */
 export function mailboxDirectory(deps: Deps, ttlMs: number) {
-  let loadedAt = -Infinity
-  let loadedGeneration: number | undefined
-  let loadedConfig = -1
+  const load = async (db: Db) => new Map((await repo.loadMailboxes(db)).map((q) => [q.inboundEmail.toLowerCase(), q]))
+  const cached = configCache(ttlMs, load)
   let byAddress = new Map<string, InboundQueue>()
-  let loading: Promise<void> | undefined
-  const refresh = async (generation: number | undefined, config: number) => {
-    const rows = await repo.loadMailboxes(deps.db)
-    byAddress = new Map(rows.map((q) => [q.inboundEmail.toLowerCase(), q]))
-    loadedAt = Date.now()
-    loadedGeneration = generation
-    loadedConfig = config
-  }
   const fresh = async () => {
-    const feed = changeFeed(deps.db, CONFIG_CHANNEL)
-    const generation = feed?.live ? feed.generation : undefined
-    // configGeneration: a queue written through this instance counts at once, without waiting for the notification.
-    const config = configGeneration()
-    if (ttlMs > 0 && config === loadedConfig && (generation !== undefined ? loadedGeneration === generation : Date.now() - loadedAt < ttlMs)) return
-    loading ??= refresh(generation, config).finally(() => {
-      loading = undefined
-    })
-    await loading
+    byAddress = await (ttlMs > 0 ? cached(deps.db) : load(deps.db))
   }
   return {
     async resolve(address: string): Promise<InboundQueue | undefined> {
