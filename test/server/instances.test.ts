@@ -4,6 +4,7 @@ import { systemClock } from '../../src/lib/clock.ts'
 import { createAgent } from '../../src/modules/agents/agents.service.ts'
 import { testConfig } from '../helpers/build-test-app.ts'
 import { openTestDatabase } from '../helpers/database.ts'
+import { eventually } from '../helpers/eventually.ts'
 import { makeContact, makeOrganization } from '../helpers/factories.ts'
 import { freePort, type Proc, startServer, waitForHttp } from '../helpers/process.ts'
 
@@ -60,14 +61,7 @@ t.test('two instances: a change through one is obeyed by the other', { skip: pro
   t.equal(queue.status, 201)
   const create = () => call(a, 'POST', '/v1/tickets', { requesterId: contact.id, queueId: queue.body.id, subject: 'Printing fails', description: { text: 'Error 42' } })
   /** Instance A's answer once it differs from 201, within 2 s (a notification crosses processes). */
-  const refusedByA = async () => {
-    for (let i = 0; i < 100; i++) {
-      const res = await create()
-      if (res.status !== 201) return res
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    return create()
-  }
+  const refusedByA = () => eventually(create, (res) => res.status !== 201, 2_000, 20)
 
   t.equal((await create()).status, 201, 'A accepts and now holds the requester in its gate cache')
   t.equal((await create()).status, 201)

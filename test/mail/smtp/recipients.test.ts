@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
-import { CONFIG_CHANNEL, changeFeed } from '../../../src/db/change-feed.ts'
+import { CONFIG_CHANNEL } from '../../../src/db/change-feed.ts'
 import { queues } from '../../../src/db/schema/index.ts'
 import { createDefaultRouter } from '../../../src/modules/mail/router.ts'
 import { startSmtpServer } from '../../../src/modules/mail/smtp-server.ts'
 import { buildTestApp } from '../../helpers/build-test-app.ts'
+import { eventually, feedLive } from '../../helpers/eventually.ts'
 import { eml } from '../../helpers/mail-fixtures.ts'
 import { deliver, MAIL_TEST_CONFIG, makeMailQueue } from '../../helpers/smtp.ts'
 
@@ -20,27 +21,19 @@ t.test('the recipient list follows queue changes made anywhere', async (t) => {
   const raw = () => eml(['From: someone@customer.test', 'Subject: hello', `Message-ID: <rcpt-${Date.now()}-${Math.random()}@customer.test>`], 'Hello.\n')
   const rcpt = async (address: string) => (await deliver(smtp.port, { to: [address], raw: raw() })).rcpts[0]!.code
   /** The RCPT answer once it is `code`, within 2 s: notifications from another connection arrive asynchronously. */
-  const eventually = async (address: string, code: number) => {
-    for (let i = 0; i < 100; i++) {
-      const got = await rcpt(address)
-      if (got === code) return got
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    return rcpt(address)
-  }
+  const eventuallyRcpt = (address: string, code: number) => eventually(() => rcpt(address), (got) => got === code)
 
   const first = await makeMailQueue(ctx)
   t.equal(await rcpt(first.address), 250, 'the list is loaded')
-  for (let i = 0; i < 200 && !changeFeed(ctx.deps.db, CONFIG_CHANNEL)?.live; i++) await new Promise((r) => setTimeout(r, 10))
-  t.ok(changeFeed(ctx.deps.db, CONFIG_CHANNEL)?.live, 'the configuration feed listens')
+  t.ok(await feedLive(ctx.deps.db, CONFIG_CHANNEL), 'the configuration feed listens')
   t.equal(await rcpt(first.address), 250)
 
   // Written straight to the database, as another instance or an operator would.
   const second = await makeMailQueue(ctx)
-  t.equal(await eventually(second.address, 250), 250, 'a new queue receives mail without waiting for the TTL')
+  t.equal(await eventuallyRcpt(second.address, 250), 250, 'a new queue receives mail without waiting for the TTL')
   await ctx.deps.db.update(queues).set({ active: false }).where(eq(queues.id, first.id))
-  t.equal(await eventually(first.address, 550), 550, 'a deactivated queue stops receiving')
+  t.equal(await eventuallyRcpt(first.address, 550), 550, 'a deactivated queue stops receiving')
   await ctx.deps.db.update(queues).set({ inboundEmail: `moved.${first.address}`, active: true }).where(eq(queues.id, first.id))
-  t.equal(await eventually(`moved.${first.address}`, 250), 250, 'a changed address is known')
+  t.equal(await eventuallyRcpt(`moved.${first.address}`, 250), 250, 'a changed address is known')
   t.equal(await rcpt(first.address), 550, 'and the old one no longer')
 })

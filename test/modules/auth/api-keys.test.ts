@@ -4,6 +4,7 @@ import { AUTH_CHANNEL, changeFeed } from '../../../src/db/change-feed.ts'
 import { agents, apiKeys } from '../../../src/db/schema/index.ts'
 import { SCOPES } from '../../../src/lib/principal.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
+import { eventually, feedLive } from '../../helpers/eventually.ts'
 
 const NO_SUCH_ID = '0190c5a4-0000-7000-8000-000000000000'
 
@@ -143,17 +144,9 @@ t.test('API keys', async (t) => {
     const { db } = ctx.deps
     const k = await create({ name: 'Revoked in psql', scopes: ['tickets:read'] })
     t.equal((await get('/v1/auth/me', k.key)).statusCode, 200)
+    t.ok(await feedLive(db, AUTH_CHANNEL), 'the auth feed listens')
     const feed = changeFeed(db, AUTH_CHANNEL)!
-    for (let i = 0; i < 200 && !feed.live; i++) await new Promise((r) => setTimeout(r, 10))
-    t.ok(feed.live, 'the auth feed listens')
-    const eventually = async (token: string, status: number) => {
-      for (let i = 0; i < 200; i++) {
-        const res = await get('/v1/auth/me', token)
-        if (res.statusCode === status) return res
-        await new Promise((r) => setTimeout(r, 10))
-      }
-      return get('/v1/auth/me', token)
-    }
+    const answered = (token: string, status: number) => eventually(() => get('/v1/auth/me', token), (res) => res.statusCode === status)
     // Let notifications of the writes above arrive first.
     await new Promise((r) => setTimeout(r, 100))
     const before = feed.generation
@@ -161,12 +154,12 @@ t.test('API keys', async (t) => {
     await new Promise((r) => setTimeout(r, 100))
     t.equal(feed.generation, before, 'writing last_used_at notifies nobody')
     await db.update(apiKeys).set({ revokedAt: clock.now() }).where(eq(apiKeys.id, k.id))
-    t.equal((await eventually(k.key, 401)).statusCode, 401, 'revoked in SQL: refused without waiting for a TTL')
+    t.equal((await answered(k.key, 401)).statusCode, 401, 'revoked in SQL: refused without waiting for a TTL')
 
     const other = await ctx.login('agent')
     t.equal((await get('/v1/auth/me', other.token)).statusCode, 200)
     await db.update(agents).set({ active: false }).where(eq(agents.id, other.agentId))
-    t.equal((await eventually(other.token, 401)).statusCode, 401, 'an agent disabled in SQL: refused as soon as notified')
+    t.equal((await answered(other.token, 401)).statusCode, 401, 'an agent disabled in SQL: refused as soon as notified')
   })
 
   t.test('expiry, wrong keys', async (t) => {

@@ -6,6 +6,7 @@ import { contacts, contracts } from '../../../src/db/schema/index.ts'
 import { seedTicketStates } from '../../../src/db/seed-defaults.ts'
 import { checkIntake } from '../../../src/modules/contracts/intake-gate.ts'
 import { buildTestApp } from '../../helpers/build-test-app.ts'
+import { eventually, feedLive } from '../../helpers/eventually.ts'
 import { makeContact, makeOrganization } from '../../helpers/factories.ts'
 
 /**
@@ -38,10 +39,7 @@ t.test('intake gate cache', async (t) => {
       await db.execute(sql`alter table contacts enable trigger contacts_notify`)
     }
   }
-  const live = async () => {
-    for (let i = 0; i < 200 && !changeFeed(db, DIRECTORY_CHANNEL)?.live; i++) await new Promise((r) => setTimeout(r, 10))
-    return changeFeed(db, DIRECTORY_CHANNEL)?.live === true
-  }
+  const live = () => feedLive(db, DIRECTORY_CHANNEL)
   /** Waits until notifications of earlier writes (delivered asynchronously on PostgreSQL) stop arriving. */
   const quiet = async () => {
     let seen = changeFeed(db, DIRECTORY_CHANNEL)?.generation
@@ -53,13 +51,7 @@ t.test('intake gate cache', async (t) => {
     }
   }
   /** Polls the gate until it answers `ok`, for a notification from another connection to arrive. */
-  const settles = async (contactId: string, ok: boolean) => {
-    for (let i = 0; i < 200; i++) {
-      if ((await check(contactId)).ok === ok) return true
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    return false
-  }
+  const settles = async (contactId: string, ok: boolean) => (await eventually(() => check(contactId), (d) => d.ok === ok)).ok === ok
 
   const org = await makeOrganization(ctx)
   const c1 = await contract(org.id)
@@ -126,15 +118,11 @@ t.test('intake gate cache', async (t) => {
     const erin = await makeContact(ctx, org.id)
     const checkThere = () => checkIntake(other.db, { contactId: erin.id, channel: 'email', at })
     await checkThere()
-    for (let i = 0; i < 200 && !changeFeed(other.db, DIRECTORY_CHANNEL)?.live; i++) await new Promise((r) => setTimeout(r, 10))
+    await feedLive(other.db, DIRECTORY_CHANNEL)
     t.match(await checkThere(), { ok: true })
     // Written on this instance; the other one only hears the notification.
     t.equal((await ctx.as(token, { method: 'PATCH', url: `/v1/contacts/${erin.id}`, payload: { active: false } })).statusCode, 200)
-    let refused = false
-    for (let i = 0; i < 200 && !refused; i++) {
-      refused = !(await checkThere()).ok
-      if (!refused) await new Promise((r) => setTimeout(r, 5))
-    }
+    const refused = !(await eventually(checkThere, (d) => !d.ok)).ok
     t.ok(refused, 'refused on the other instance once the notification arrived')
   })
 
@@ -145,7 +133,7 @@ t.test('intake gate cache', async (t) => {
       sql`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`,
     )
     t.equal(killed.rows[0]!.n, 1, 'the one listening connection')
-    for (let i = 0; i < 200 && changeFeed(db, DIRECTORY_CHANNEL)?.live; i++) await new Promise((r) => setTimeout(r, 5))
+    await eventually(() => changeFeed(db, DIRECTORY_CHANNEL)!.live, (on) => !on)
     t.notOk(changeFeed(db, DIRECTORY_CHANNEL)!.live)
     await unheard(() => db.update(contacts).set({ active: false }).where(eq(contacts.id, frank.id)))
     t.match(await check(frank.id), { ok: false, reason: 'contact_inactive' }, 'read afresh while the feed is down')

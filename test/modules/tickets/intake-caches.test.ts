@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
-import { CONFIG_CHANNEL, changeFeed } from '../../../src/db/change-feed.ts'
+import { CONFIG_CHANNEL } from '../../../src/db/change-feed.ts'
 import { openPostgres } from '../../../src/db/client.ts'
 import { queues, sites, ticketEvents, ticketMessages } from '../../../src/db/schema/index.ts'
 import { INTAKE_CONFIG_CACHE_MS, intakeTicket } from '../../../src/modules/tickets/intake.service.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
 import { makeDesk } from '../../helpers/desk.ts'
+import { eventually, feedLive } from '../../helpers/eventually.ts'
 
 /**
  * Intake reads queues, ticket types and the default state from a per-process cache: writes
@@ -66,37 +67,25 @@ t.test('configuration written elsewhere is seen once its notification arrives', 
       () => 'created',
       (e: { message?: string }) => String(e.message),
     )
-  /** Waits up to 2 s for the answer to change: notifications from another connection arrive asynchronously. */
-  const eventually = async (db: typeof ctx.deps.db, want: (r: string) => boolean) => {
-    let r = ''
-    for (let i = 0; i < 200; i++) {
-      r = await create(db)
-      if (want(r)) return r
-      await new Promise((res) => setTimeout(res, 10))
-    }
-    return r
-  }
-  const feedLive = async (db: typeof ctx.deps.db) => {
-    for (let i = 0; i < 200 && !changeFeed(db, CONFIG_CHANNEL)?.live; i++) await new Promise((r) => setTimeout(r, 10))
-    return changeFeed(db, CONFIG_CHANNEL)?.live === true
-  }
+  /** The answer on `db` once `want` holds of it, within 2 s. */
+  const createdOnceNotified = (db: typeof ctx.deps.db, want: (r: string) => boolean) => eventually(() => create(db), want)
   t.equal(await create(), 'created', 'a first create fills the cache')
-  t.ok(await feedLive(ctx.deps.db), 'the configuration feed listens')
+  t.ok(await feedLive(ctx.deps.db, CONFIG_CHANNEL), 'the configuration feed listens')
   t.equal(await create(), 'created')
   await ctx.deps.db.update(queues).set({ active: false }).where(eq(queues.id, desk.queue.id))
-  t.match(await eventually(ctx.deps.db, (r) => r !== 'created'), /deactivated/, 'a queue deactivated behind the API refuses without waiting for a TTL')
+  t.match(await createdOnceNotified(ctx.deps.db, (r) => r !== 'created'), /deactivated/, 'a queue deactivated behind the API refuses without waiting for a TTL')
   await ctx.deps.db.update(queues).set({ active: true }).where(eq(queues.id, desk.queue.id))
-  t.equal(await eventually(ctx.deps.db, (r) => r === 'created'), 'created')
+  t.equal(await createdOnceNotified(ctx.deps.db, (r) => r === 'created'), 'created')
 
   if (!ctx.database.url) return
   const other = openPostgres(ctx.database.url, 2)
   t.teardown(() => other.close())
   t.equal(await create(other.db), 'created', 'another instance fills its own cache')
-  t.ok(await feedLive(other.db))
+  t.ok(await feedLive(other.db, CONFIG_CHANNEL))
   t.equal(await create(other.db), 'created')
   const started = performance.now()
   t.ok((await ctx.as(admin, { method: 'DELETE', url: `/v1/queues/${desk.queue.id}` })).statusCode < 300)
-  t.match(await eventually(other.db, (r) => r !== 'created'), /deactivated/, 'the other instance refuses once notified')
+  t.match(await createdOnceNotified(other.db, (r) => r !== 'created'), /deactivated/, 'the other instance refuses once notified')
   t.ok(performance.now() - started < INTAKE_CONFIG_CACHE_MS, 'well before the TTL')
 })
 
