@@ -73,7 +73,13 @@ export class BatchedDestination {
 
   /** Hands what is pending to the file system (asynchronously). */
   drain(): void {
-    if (!this.#parts.length || (this.inner as { destroyed?: boolean }).destroyed) return
+    if (!this.#parts.length) return
+    // A destroyed stream takes nothing more; dropping the lines keeps them from piling up.
+    if ((this.inner as { destroyed?: boolean }).destroyed) {
+      this.#parts = []
+      this.#chars = 0
+      return
+    }
     const batch = this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join('')
     this.#parts = []
     this.#chars = 0
