@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino'
 import type { Deps } from './deps.ts'
 import { isTimeZone } from './config.ts'
-import { createLogger, infoLine, RequestLogger } from './logger.ts'
+import { createLogger, infoMembers, RequestLogger } from './logger.ts'
 import authPlugin from './plugins/auth.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import openapiPlugin from './plugins/openapi.ts'
@@ -70,19 +70,22 @@ class AccessLog extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
     else {
-      // The fields of fastify's own req and res serializers: no headers, no body, so nothing to redact.
-      const req = {
-        method: request.method,
-        url: request.url,
-        version: request.headers['accept-version'],
-        host: request.host,
-        remoteAddress: request.ip,
-        remotePort: request.socket?.remotePort,
-      }
-      infoLine(reply.log as unknown as Logger, { req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed')
+      const log = reply.log as unknown as Logger
+      if (!log.isLevelEnabled('info')) return
+      // The fields of fastify's own req and res serializers (no headers, no body, so nothing to
+      // redact), in their order, serialised here rather than built as objects for JSON.stringify.
+      const port = request.socket?.remotePort
+      const req =
+        `"req":{"method":${JSON.stringify(request.method)},"url":${JSON.stringify(request.url)}` +
+        `${member('version', request.headers['accept-version'])}${member('host', request.host)}` +
+        `${member('remoteAddress', request.ip)}${port === undefined ? '' : `,"remotePort":${port}`}}`
+      infoMembers(log, `${req},"res":{"statusCode":${reply.statusCode}},"responseTime":${JSON.stringify(reply.elapsedTime)}`, 'request completed')
     }
   }
 }
+
+/** `,"name":value` as JSON.stringify writes an object's member, nothing when the value is undefined (as JSON.stringify omits it). */
+const member = (name: string, value: unknown) => (value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`)
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
 
