@@ -18,10 +18,11 @@
  * sent, and prints the rate with the dispatcher's backlog drained next to the committed rate. The per-sender caps (SMTP_RATE_PER_SENDER_PER_MINUTE,
  * AUTO_MAIL_CAP_PER_HOUR) are raised for the run: it sends hundreds of messages per sender in minutes.
  *
- *   npm run bench -- mail-intake [messages=600] [rssMessages=20000]
+ *   npm run bench -- mail-intake [messages=600] [rssMessages=20000] [scenarios=pooled5k,pooled200k,perconn]
  *
  * `messages` is per throughput measurement (200 KB ones send a third of it); `rssMessages` 0 skips
- * the memory part. With BENCH_CPU_PROF_DIR set, both servers write CPU profiles there.
+ * the memory part; `scenarios` picks which throughput measurements run (for profiling one of them;
+ * the RESULT line then carries only those). With BENCH_CPU_PROF_DIR set, both servers write CPU profiles there.
  *
  * Each throughput line is followed by the CPU milliseconds per message of the load generator, the
  * server (app or sink, with its kernel share) and PostgreSQL (bench/_lib.ts cpuPerOp): on the 2-core
@@ -36,6 +37,7 @@ import { type ChildServer, cpuPerOp, fmt, printResult, rssMb, startChildServer }
 
 const messages = Number(process.argv[2] ?? 600)
 const rssMessages = Number(process.argv[3] ?? 20_000)
+const scenarios = new Set((process.argv[4] ?? 'pooled5k,pooled200k,perconn').split(','))
 const SENDERS = 200
 const IN_FLIGHT = 16
 const MAILBOX = 'support@desk.bench.test'
@@ -227,9 +229,19 @@ try {
 
   const appPort = Number(app.info.smtpPort)
   const sinkPort = Number(sink.info.smtpPort)
-  const pooled5k = await measure({ name: 'pooled 5k', transport: pooled, build: small, count: messages }, sinkPort, sink.pid, appPort, app.pid)
-  const pooled200k = await measure({ name: 'pooled 200k', transport: pooled, build: big, count: Math.ceil(messages / 3) }, sinkPort, sink.pid, appPort, app.pid)
-  const perconn = await measure({ name: 'per-conn 5k', transport: perConnection, build: small, count: messages }, sinkPort, sink.pid, appPort, app.pid)
+  const ratios: Record<string, number | string> = {}
+  const scenarioList: Array<[string, Scenario]> = [
+    ['pooled5k', { name: 'pooled 5k', transport: pooled, build: small, count: messages }],
+    ['pooled200k', { name: 'pooled 200k', transport: pooled, build: big, count: Math.ceil(messages / 3) }],
+    ['perconn', { name: 'per-conn 5k', transport: perConnection, build: small, count: messages }],
+  ]
+  for (const [key, scenario] of scenarioList) {
+    if (!scenarios.has(key)) continue
+    const m = await measure(scenario, sinkPort, sink.pid, appPort, app.pid)
+    ratios[`${key}_ratio`] = m.ratio
+    ratios[`${key}_sustained_ratio`] = m.sustainedRatio
+    ratios[`${key}_cpu_ms`] = `${fmt(m.appCpu)}/${fmt(m.sinkCpu)}`
+  }
   console.log('targets: pooled 5k ≥ 0.40, pooled 200k ≥ 0.30, per-connection ≥ 0.80')
   await checkOutcomes(client, sent)
   await checkAcknowledged(client, sent)
@@ -253,20 +265,8 @@ try {
   }
   const rssEnd = rssMb(app.pid)
   console.log(`memory       RSS ${fmt(rssStart, 1)} MB → ${fmt(rssEnd, 1)} MB over ${rssMessages} messages`)
-  printResult('mail-intake', {
-    pooled5k_ratio: pooled5k.ratio,
-    pooled200k_ratio: pooled200k.ratio,
-    perconn_ratio: perconn.ratio,
-    pooled5k_sustained_ratio: pooled5k.sustainedRatio,
-    pooled200k_sustained_ratio: pooled200k.sustainedRatio,
-    perconn_sustained_ratio: perconn.sustainedRatio,
-    pooled5k_cpu_ms: `${fmt(pooled5k.appCpu)}/${fmt(pooled5k.sinkCpu)}`,
-    pooled200k_cpu_ms: `${fmt(pooled200k.appCpu)}/${fmt(pooled200k.sinkCpu)}`,
-    perconn_cpu_ms: `${fmt(perconn.appCpu)}/${fmt(perconn.sinkCpu)}`,
-    rss_start_mb: Math.round(rssStart),
-    rss_end_mb: Math.round(rssEnd),
-    ratio: Math.min(pooled5k.ratio, pooled200k.ratio, perconn.ratio),
-  })
+  const measured = scenarioList.filter(([key]) => scenarios.has(key)).map(([key]) => ratios[`${key}_ratio`] as number)
+  printResult('mail-intake', { ...ratios, rss_start_mb: Math.round(rssStart), rss_end_mb: Math.round(rssEnd), ratio: Math.min(...measured) })
 } finally {
   await client.end().catch(() => {})
   await app?.stop()
