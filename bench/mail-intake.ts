@@ -18,7 +18,7 @@
  * sent, and prints the rate with the dispatcher's backlog drained next to the committed rate. The per-sender caps (SMTP_RATE_PER_SENDER_PER_MINUTE,
  * AUTO_MAIL_CAP_PER_HOUR) are raised for the run: it sends hundreds of messages per sender in minutes.
  *
- *   npm run bench -- mail-intake [messages=600] [rssMessages=20000] [scenarios=pooled5k,pooled200k,perconn]
+ *   npm run bench -- mail-intake [messages=600] [rssMessages=20000] [scenarios=pooled5k,pooled200k,perconn] [rounds=3]
  *
  * `messages` is per throughput measurement (200 KB ones send a third of it); `rssMessages` 0 skips
  * the memory part; `scenarios` picks which throughput measurements run (for profiling one of them;
@@ -37,6 +37,7 @@ import { type ChildServer, cpuPerOp, fmt, printResult, rssMb, startChildServer }
 
 const messages = Number(process.argv[2] ?? 600)
 const rssMessages = Number(process.argv[3] ?? 20_000)
+const rounds = Number(process.argv[5] ?? 3)
 const scenarios = new Set((process.argv[4] ?? 'pooled5k,pooled200k,perconn').split(','))
 const SENDERS = 200
 const IN_FLIGHT = 16
@@ -116,57 +117,71 @@ interface Scenario {
 }
 
 let sent = 0
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
+type Run = { rate: number; sustained: number; cpu: Awaited<ReturnType<typeof cpuPerOp>>['cpu'] }
 /**
- * Sink first, then the app, each after the same warm-up; the ratio is app ÷ sink, messages per
- * second to committed tickets. The app's dispatcher delivers the acknowledgements meanwhile; what
- * it still owes when the feed ends is drained before anything else is measured (so it never runs
- * during the sink's measurement), and its CPU is counted in the app's CPU per message. `sustained`
- * is the app's rate with that drain time included.
+ * `rounds` pairs of runs, the sink's then the app's, after one warm-up on each side; the ratio is
+ * app ÷ sink, messages per second to committed tickets, the median of the pairs' ratios (on the
+ * 2-core machine one sink run's rate moved between 430 and 1370 msg/s from run to run, so a single
+ * pair said little). The app's dispatcher delivers the acknowledgements meanwhile; what it still
+ * owes when the feed ends is drained before anything else is measured (so it never runs during the
+ * sink's measurement), and its CPU is counted in the app's CPU per message. `sustained` is the
+ * app's rate with that drain time included.
  */
 async function measure(s: Scenario, sinkPort: number, sinkPid: number, appPort: number, appPid: number) {
   // A third of the measured count first, on each side: the app's path (parsing, intake, the
   // dispatcher's rendering) runs cold for its first hundreds of messages, and 32 were not enough
   // for V8 to optimise it, while the sink's few functions warm at once.
   const warm = Math.max(IN_FLIGHT * 2, Math.ceil(s.count / 3))
-  const runs: Array<{ rate: number; sustained: number; cpu: Awaited<ReturnType<typeof cpuPerOp>>['cpu'] }> = []
-  for (const [label, port, pid] of [
-    ['sink', sinkPort, sinkPid],
-    ['app', appPort, appPid],
-  ] as const) {
-    const t = s.transport(port)
-    try {
-      await feed(t, sent, warm, s.build, `warm-${s.name}-${label}`)
+  const sides = [
+    { label: 'sink', transport: s.transport(sinkPort), pid: sinkPid },
+    { label: 'app', transport: s.transport(appPort), pid: appPid },
+  ] as const
+  const pairs: Array<{ sink: Run; app: Run }> = []
+  try {
+    for (const side of sides) {
+      await feed(side.transport, sent, warm, s.build, `warm-${s.name}-${side.label}`)
       await drainOutbox()
-      const { result, cpu } = await cpuPerOp(
-        pid,
-        async () => {
-          const started = performance.now()
-          const rate = await feed(t, sent + warm, s.count, s.build, `${s.name}-${label}`)
-          await drainOutbox()
-          return { rate, sustained: s.count / ((performance.now() - started) / 1000) }
-        },
-        () => s.count,
-      )
-      runs.push({ ...result, cpu })
-    } finally {
-      t.close()
     }
-    if (label === 'app') sent += warm + s.count
+    sent += warm
+    for (let round = 1; round <= rounds; round++) {
+      const runs: Run[] = []
+      for (const side of sides) {
+        const { result, cpu } = await cpuPerOp(
+          side.pid,
+          async () => {
+            const started = performance.now()
+            const rate = await feed(side.transport, sent, s.count, s.build, `${s.name}-${side.label}-${round}`)
+            await drainOutbox()
+            return { rate, sustained: s.count / ((performance.now() - started) / 1000) }
+          },
+          () => s.count,
+        )
+        runs.push({ ...result, cpu })
+      }
+      sent += s.count
+      const [sink, app] = runs as [Run, Run]
+      pairs.push({ sink, app })
+      console.log(
+        `${s.name.padEnd(12)} round ${round}  sink ${fmt(sink.rate, 1).padStart(7)} msg/s   app ${fmt(app.rate, 1).padStart(7)} msg/s   ratio ${fmt(app.rate / sink.rate)}   (app with its outbox drained ${fmt(app.sustained, 1)} msg/s, ratio ${fmt(app.sustained / sink.rate)})`,
+      )
+      cpuLine(sink.cpu, app.cpu)
+    }
+  } finally {
+    for (const side of sides) side.transport.close()
   }
-  const [sink, app] = runs as [(typeof runs)[number], (typeof runs)[number]]
-  console.log(
-    `${s.name.padEnd(12)} sink ${fmt(sink.rate, 1).padStart(7)} msg/s   app ${fmt(app.rate, 1).padStart(7)} msg/s   ratio ${fmt(app.rate / sink.rate)}   (app with its outbox drained ${fmt(app.sustained, 1)} msg/s, ratio ${fmt(app.sustained / sink.rate)})`,
-  )
+  const ratio = median(pairs.map((p) => p.app.rate / p.sink.rate))
+  const sustainedRatio = median(pairs.map((p) => p.app.sustained / p.sink.rate))
+  console.log(`${s.name.padEnd(12)} median of ${rounds} rounds: ratio ${fmt(ratio)}, with the outbox drained ${fmt(sustainedRatio)}`)
+  const total = (c: Run['cpu']) => c.self + c.child + c.postgres
+  return { ratio, sustainedRatio, sinkCpu: median(pairs.map((p) => total(p.sink.cpu))), appCpu: median(pairs.map((p) => total(p.app.cpu))) }
+}
+
+function cpuLine(sink: Run['cpu'], app: Run['cpu']) {
   // On a 2-core machine the load generator, the server and PostgreSQL share the cores: the CPU each
   // side spends per message bounds its rate, so this line says where a ratio is lost.
-  const line = (c: (typeof runs)[number]['cpu']) => `load ${fmt(c.self)} + server ${fmt(c.child)} (kernel ${fmt(c.childSystem)}) + postgres ${fmt(c.postgres)}`
-  console.log(`${''.padEnd(12)} CPU ms per message: sink ${line(sink.cpu)}; app ${line(app.cpu)}`)
-  return {
-    ratio: app.rate / sink.rate,
-    sustainedRatio: app.sustained / sink.rate,
-    sinkCpu: sink.cpu.self + sink.cpu.child + sink.cpu.postgres,
-    appCpu: app.cpu.self + app.cpu.child + app.cpu.postgres,
-  }
+  const line = (c: Run['cpu']) => `load ${fmt(c.self)} + server ${fmt(c.child)} (kernel ${fmt(c.childSystem)}) + postgres ${fmt(c.postgres)}`
+  console.log(`${''.padEnd(12)} CPU ms per message: sink ${line(sink)}; app ${line(app)}`)
 }
 
 /** Outbox rows still owed (the app's dispatcher delivers acknowledgements while mail comes in). */
