@@ -160,7 +160,7 @@ function memoTypes(types: { getTypeParser(oid: number, format: string): unknown 
 }
 
 function compile(q: DrizzlePrepared, name: string): Compiled {
-  // Relational queries (db.query.…) map their rows themselves; none is hot enough to be compiled.
+  // Relational queries (db.query.…) map their rows themselves; the app does not use them (db/client.ts).
   if (q.customResultMapper) throw new Error('preparedQuery takes query-builder and sql queries, not relational queries')
   const encoders = q.params.map((p): ((values: unknown[]) => unknown) => {
     if (is(p, Placeholder)) {
