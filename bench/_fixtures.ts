@@ -123,3 +123,19 @@ export async function timedLoop(concurrency: number, seconds: number, body: (wor
   latencies.sort((a, b) => a - b)
   return { rps: latencies.length / elapsed, latencies }
 }
+
+/** Mail benchmarks' senders: `sender-<i>@customer.bench.test` for i < `count`, registered contacts of the world's organization. */
+export const mailSender = (i: number, count: number) => `sender-${i % count}@customer.bench.test`
+
+/** Gives the world's queue the inbound address `mailbox` and registers `count` mail senders (mailSender) on its organization. */
+export async function seedMailSenders(client: pg.Client, world: TicketWorld, mailbox: string, count: number): Promise<void> {
+  await client.query('update queues set inbound_email = $1 where id = $2', [mailbox, world.queueId])
+  await client.query(
+    `with c as (
+       insert into contacts (id, organization_id, name, authorized, created_at, updated_at)
+       select gen_random_uuid(), $1, 'Customer ' || g, true, now(), now() from generate_series(0, $2 - 1) g
+       returning id, name)
+     insert into contact_emails (email, contact_id) select 'sender-' || substr(name, 10) || '@customer.bench.test', id from c`,
+    [world.organizationId, count],
+  )
+}

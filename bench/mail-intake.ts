@@ -32,7 +32,7 @@
 import { randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import pg from 'pg'
-import { apiClient, createBenchDatabase, seedTicketWorld } from './_fixtures.ts'
+import { apiClient, createBenchDatabase, mailSender, seedMailSenders, seedTicketWorld } from './_fixtures.ts'
 import { type ChildServer, cpuPerOp, fmt, printResult, rssMb, startChildServer } from './_lib.ts'
 
 const messages = Number(process.argv[2] ?? 600)
@@ -50,7 +50,7 @@ const SMALL_TEXT = PARAGRAPH.repeat(Math.ceil(4800 / PARAGRAPH.length)).slice(0,
 // 145 KB of bytes is 196 KB in base64 lines: with headers and the text part, a 200 KB message.
 const ATTACHMENT = (randomBytes(145 * 1024).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')
 
-const sender = (i: number) => `sender-${i % SENDERS}@customer.bench.test`
+const sender = (i: number) => mailSender(i, SENDERS)
 
 function headers(i: number, tag: string, contentType: string) {
   return [
@@ -232,15 +232,7 @@ try {
   sink = await startChildServer('mail-sink')
   const world = await seedTicketWorld(database.url, apiClient(app.info.port!, app.info.token!))
   await client.connect()
-  await client.query('update queues set inbound_email = $1 where id = $2', [MAILBOX, world.queueId])
-  await client.query(
-    `with c as (
-       insert into contacts (id, organization_id, name, authorized, created_at, updated_at)
-       select gen_random_uuid(), $1, 'Customer ' || g, true, now(), now() from generate_series(0, $2 - 1) g
-       returning id, name)
-     insert into contact_emails (email, contact_id) select 'sender-' || substr(name, 10) || '@customer.bench.test', id from c`,
-    [world.organizationId, SENDERS],
-  )
+  await seedMailSenders(client, world, MAILBOX, SENDERS)
 
   const appPort = Number(app.info.smtpPort)
   const sinkPort = Number(sink.info.smtpPort)

@@ -30,7 +30,7 @@ import { createMailHandler } from '../src/modules/mail/mail-transport.ts'
 import { deliverNotification } from '../src/modules/mail/notifications.service.ts'
 import { routerFor } from '../src/modules/mail/router.ts'
 import { dispatchOnce } from '../src/modules/outbox/outbox.service.ts'
-import { apiClient, createBenchDatabase, seedTicketWorld } from './_fixtures.ts'
+import { apiClient, createBenchDatabase, mailSender, seedMailSenders, seedTicketWorld } from './_fixtures.ts'
 import { cpuPerOp, fmt, printResult, startChildServer } from './_lib.ts'
 
 const messages = Number(process.argv[2] ?? 500)
@@ -40,7 +40,7 @@ const MAILBOX = 'support@desk.bench.test'
 const PARAGRAPH =
   'Since this morning the invoice export stops at the third page and the billing module shows error 42. We restarted the print service and the workstation, the error stays. '
 const TEXT = PARAGRAPH.repeat(Math.ceil(4800 / PARAGRAPH.length)).slice(0, 4800)
-const sender = (i: number) => `sender-${i % SENDERS}@customer.bench.test`
+const sender = (i: number) => mailSender(i, SENDERS)
 const raw = (i: number) =>
   Buffer.from(
     [
@@ -66,15 +66,7 @@ const client = new pg.Client({ connectionString: database.url })
 try {
   const world = await seedTicketWorld(database.url, apiClient(app.info.port!, app.info.token!))
   await client.connect()
-  await client.query('update queues set inbound_email = $1 where id = $2', [MAILBOX, world.queueId])
-  await client.query(
-    `with c as (
-       insert into contacts (id, organization_id, name, authorized, created_at, updated_at)
-       select gen_random_uuid(), $1, 'Customer ' || g, true, now(), now() from generate_series(0, $2 - 1) g
-       returning id, name)
-     insert into contact_emails (email, contact_id) select 'sender-' || substr(name, 10) || '@customer.bench.test', id from c`,
-    [world.organizationId, SENDERS],
-  )
+  await seedMailSenders(client, world, MAILBOX, SENDERS)
   const config = { ...loadConfig({ LOG_LEVEL: 'info', DATA_DIR: dataDir, AUTO_MAIL_CAP_PER_HOUR: '1000000' }), jwtSecrets: ['bench-secret-that-is-long-enough-0123456789abcdef'] }
   const deps = { db: db.db, config, clock: systemClock, log: createLogger('info', logDestination('/dev/null')) }
   const intake = createMailIntake(deps, routerFor(deps))
