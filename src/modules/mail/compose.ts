@@ -8,8 +8,8 @@ import { encode as quotedPrintable, wrap as wrapQuotedPrintable } from 'nodemail
  * The bytes of one outbound notification, in the fixed shape every one of ours has: headers, then
  * the text alone or text and HTML as multipart/alternative. Written for the dispatcher's hot path:
  * nodemailer's MailComposer (a tree of MimeNodes streamed through transforms, every header
- * re-parsed) cost ~0.8 ms of CPU per acknowledgement, as much as the whole intake transaction's
- * JavaScript, and this costs a tenth of it. The encodings are still nodemailer's own (its
+ * re-parsed) cost 0.4-0.8 ms of CPU per acknowledgement, half as much as the whole intake
+ * transaction's JavaScript, and this costs 30-50 µs. The encodings are still nodemailer's own (its
  * quoted-printable and base64 encoders, its header encoder for anything that is not plain ASCII,
  * its line folding), applied the way MimeNode applies them; test/mail/compose.test.ts checks that
  * mailparser reads the same message from both, for arbitrary subjects, names and bodies.
