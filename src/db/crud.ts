@@ -11,6 +11,18 @@ import type { Db } from './client.ts'
  * `version` and, when the caller sent If-Match, only touch the row at that version.
  */
 type Keyed = PgTable & { id: PgColumn }
+
+/**
+ * A page's LIMIT written into the statement's text instead of bound. Statements with parameters
+ * are prepared by name (db/client.ts), and after five runs PostgreSQL may keep a generic plan,
+ * which does not know a bound limit: it estimates a tenth of the matching rows and may sort them
+ * all rather than walk the index in order. Page sizes are few (1-201), so the texts stay few.
+ * Typed as a number for drizzle's `.limit()`, which writes an SQL value as it is.
+ */
+export const literalLimit = (n: number): number => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`a LIMIT must be a non-negative integer, got ${n}`)
+  return sql.raw(String(n)) as unknown as number
+}
 type Versioned = Keyed & { version: PgColumn; updatedAt: PgColumn }
 
 export async function listById<T extends Keyed, R>(
@@ -34,7 +46,7 @@ export async function listById<T extends Keyed, R>(
     .from(table as PgTable)
     .where(and(...conds))
     .orderBy(order.newestFirst ? desc(table.id) : asc(table.id))
-    .limit(page.limit + 1)) as T['$inferSelect'][]
+    .limit(literalLimit(page.limit + 1))) as T['$inferSelect'][]
   return toPage(list, rows, page.limit, (r) => [(r as { id: string }).id], map)
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { literalLimit } from '../../db/crud.ts'
 import { messageAttachments, queues, ticketMessages, tickets } from '../../db/schema/index.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import type { MessageVisibility } from '../../db/schema/tickets.ts'
@@ -156,7 +157,7 @@ export async function listMessages(deps: Deps, principal: Principal, ticketId: s
       ),
     )
     .orderBy(asc(ticketMessages.id))
-    .limit(limit + 1)
+    .limit(literalLimit(limit + 1))
   const ids = rows.slice(0, limit).map((r) => r.id)
   const files = ids.length ? await deps.db.select().from(messageAttachments).where(inArray(messageAttachments.messageId, ids)) : []
   return toPage('ticket-messages', rows, limit, (r) => [r.id], (r) => toMessage(r, files))

@@ -1,6 +1,7 @@
 import { type AnyColumn, and, asc, eq, getTableColumns, isNull, type SQL, sql } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Db } from '../../db/client.ts'
+import { literalLimit } from '../../db/crud.ts'
 import { Binder, preparedSql } from '../../db/prepared.ts'
 import { ticketEvents, ticketSlaClocks, tickets, ticketStates } from '../../db/schema/index.ts'
 import { AppError } from '../../lib/errors.ts'
@@ -139,4 +140,4 @@ export const listEvents = (db: Db, ticketId: string, after: string | undefined, 
       ),
     )
     .orderBy(asc(ticketEvents.id))
-    .limit(limit + 1)
+    .limit(literalLimit(limit + 1))
