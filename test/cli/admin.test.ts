@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import argon2 from 'argon2'
@@ -8,6 +7,7 @@ import t from 'tap'
 import { lockDataDir, openPglite } from '../../src/db/client.ts'
 import { findAgentByEmail } from '../../src/modules/auth/auth.repo.ts'
 import { openTestDatabase } from '../helpers/database.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -31,18 +31,12 @@ function admin(args: string[], env: Record<string, string>): Promise<Run> {
   })
 }
 
-const tempDataDir = (t: { teardown(fn: () => void): void }) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'deskledger-cli-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
 // Each run starts tsx and often the embedded database: seconds apiece, so independent
 // subtests (each on its own data directory) run side by side.
 // The embedded-database runs give the same result in either pass; CI's PostgreSQL pass skips them.
 const embeddedSkip = process.env.DESKLEDGER_TEST_SCOPE === 'database' ? 'embedded-database processes run in the PGlite pass' : false
 t.test('admin CLI on the embedded database', { jobs: 2, skip: embeddedSkip }, async (t) => {
-  const dataDir = tempDataDir(t)
+  const dataDir = tempDir(t, 'deskledger-cli-')
   const env = { DATA_DIR: dataDir }
 
   t.test('usage errors exit 2 with the usage text', async (t) => {
@@ -57,7 +51,7 @@ t.test('admin CLI on the embedded database', { jobs: 2, skip: embeddedSkip }, as
   })
 
   t.test('an empty installation: list, bootstrap-token', async (t) => {
-    const dir = tempDataDir(t)
+    const dir = tempDir(t, 'deskledger-cli-')
     const empty = await admin(['list'], { DATA_DIR: dir })
     t.equal(empty.code, 0, empty.stderr)
     t.match(empty.stdout, /no agents yet/)
@@ -107,7 +101,7 @@ t.test('admin CLI on the embedded database', { jobs: 2, skip: embeddedSkip }, as
   })
 
   t.test('refuses a data directory another process holds', async (t) => {
-    const env = { DATA_DIR: tempDataDir(t) }
+    const env = { DATA_DIR: tempDir(t, 'deskledger-cli-') }
     const release = lockDataDir(env.DATA_DIR)
     try {
       const r = await admin(['create', '--email', 'locked@example.test', '--name', 'Locked'], env)
@@ -128,7 +122,7 @@ t.test('admin CLI on the embedded database', { jobs: 2, skip: embeddedSkip }, as
 t.test('admin CLI on PostgreSQL', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set' }, async (t) => {
   const database = await openTestDatabase()
   t.teardown(() => database.close())
-  const env = { DATABASE_URL: database.url!, DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'deskledger-cli-pg-')) }
+  const env = { DATABASE_URL: database.url!, DATA_DIR: tempDir(t, 'deskledger-cli-pg-') }
   const created = await admin(['create', '--email', 'pg.admin@example.test', '--name', 'PG Admin', '--role', 'manager', '--password', 'a chosen password'], env)
   t.equal(created.code, 0, created.stderr)
   const listed = await admin(['list'], env)

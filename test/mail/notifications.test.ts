@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { and, asc, eq } from 'drizzle-orm'
 import t from 'tap'
@@ -19,6 +18,7 @@ import { addMessage } from '../../src/modules/tickets/messages.service.ts'
 import { buildTestApp, fixedClock } from '../helpers/build-test-app.ts'
 import { makeAgent, makeContact, makeOrganization } from '../helpers/factories.ts'
 import { scriptedRelay } from '../helpers/smtp-relay.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
 
 // Monday 23 November 2026, 10:00 in Sofia.
 const MONDAY_10_SOFIA = '2026-11-23T08:00:00Z'
@@ -31,7 +31,7 @@ interface Sent extends ParsedMail {
 
 t.test('notifications', async (t) => {
   const clock = fixedClock(MONDAY_10_SOFIA)
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskledger-notify-'))
+  const dataDir = tempDir(t, 'deskledger-notify-')
   const ctx = await buildTestApp(t, { clock, config: { DATA_DIR: dataDir, MAIL_FROM: 'Desk <desk@desk.example>' } })
   const deps = ctx.deps
   const db = deps.db

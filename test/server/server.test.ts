@@ -1,9 +1,9 @@
 // test-scope: no-database (processes on the embedded database only: CI runs it once, in the PGlite pass)
-import { mkdtempSync, readFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { freePort, startServer, waitForHttp, waitForOutput } from '../helpers/process.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
 
 const baseEnv = (dataDir: string, port: number) => ({
   DATA_DIR: dataDir,
@@ -14,7 +14,7 @@ const baseEnv = (dataDir: string, port: number) => ({
 })
 
 t.test('the service starts on the embedded database, guards its data directory and stops gracefully', async (t) => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'deskledger-server-'))
+  const dataDir = tempDir(t, 'deskledger-server-')
   const port = await freePort()
   const server = startServer(baseEnv(dataDir, port))
   t.teardown(() => {
@@ -62,7 +62,7 @@ t.test('the service starts on the embedded database, guards its data directory a
 })
 
 t.test('with the scheduler on, the process runs the jobs and lists their runs', async (t) => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'deskledger-server-'))
+  const dataDir = tempDir(t, 'deskledger-server-')
   const port = await freePort()
   const server = startServer({ ...baseEnv(dataDir, port), SCHEDULER_ENABLED: 'true', SCHEDULER_DISABLED_JOBS: 'purge-job-runs' })
   t.teardown(() => {
@@ -97,7 +97,7 @@ t.test('with the scheduler on, the process runs the jobs and lists their runs', 
 })
 
 t.test('a bad setting stops the start with a message naming it', async (t) => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'deskledger-server-'))
+  const dataDir = tempDir(t, 'deskledger-server-')
   const bad = startServer({ ...baseEnv(dataDir, 1), PORT: 'eighty' })
   t.equal(await bad.exited, 78)
   t.match(bad.output(), /PORT/)

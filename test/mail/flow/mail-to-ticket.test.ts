@@ -1,6 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import t from 'tap'
@@ -16,9 +14,10 @@ import { buildTestApp } from '../../helpers/build-test-app.ts'
 import { makeContact, makeOrganization } from '../../helpers/factories.ts'
 import { eml, fixture } from '../../helpers/mail-fixtures.ts'
 import { deliver, MAIL_TEST_CONFIG, makeMailQueue, startTestSmtp } from '../../helpers/smtp.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
 
 t.test('mail in: a ticket, the acknowledgement out, replies threaded, other organizations never appended', async (t) => {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskledger-flow-'))
+  const dataDir = tempDir(t, 'deskledger-flow-')
   const ctx = await buildTestApp(t, { config: { ...MAIL_TEST_CONFIG, DATA_DIR: dataDir } })
   await seedTicketStates(ctx.deps.db)
   const smtp = await startTestSmtp(t, ctx.deps, { router: routerFor(ctx.deps) })

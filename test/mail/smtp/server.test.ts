@@ -1,16 +1,16 @@
 // test-scope: no-database (processes on the embedded database only: CI runs it once, in the PGlite pass)
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { freePort, startServer, waitForHttp, waitForOutput } from '../../helpers/process.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
 
 const run = promisify(execFile)
 
 t.test('npm start: the SMTP listener beside the HTTP API, as the README shows it (curl smtp://)', async (t) => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'deskledger-smtp-'))
+  const dataDir = tempDir(t, 'deskledger-smtp-')
   const [port, smtpPort] = [await freePort(), await freePort()]
   const server = startServer({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtpPort), SCHEDULER_ENABLED: 'false', OUTBOX_ENABLED: 'false' })
   t.teardown(() => {

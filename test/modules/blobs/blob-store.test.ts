@@ -1,17 +1,16 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { blobs } from '../../../src/db/schema/index.ts'
 import { fileSystemBlobStore, postgresBlobStore, sha256Hex } from '../../../src/modules/blobs/blob-store.ts'
 import { buildTestApp } from '../../helpers/build-test-app.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
 
 t.test('blob stores', async (t) => {
   const ctx = await buildTestApp(t)
   const db = ctx.deps.db
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskledger-blobs-'))
+  const dir = tempDir(t, 'deskledger-blobs-')
   for (const store of [postgresBlobStore(), fileSystemBlobStore(dir)]) {
     t.test(store.kind, async (t) => {
       const bytes = Buffer.from(`hello ${store.kind} ${Date.now()} ✓`)

@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import t from 'tap'
@@ -11,6 +9,7 @@ import { claimDue, findOutbox, markSent } from '../../../src/modules/outbox/outb
 import { type DeliveryHandler, dispatchOnce, enqueue, LEASE_SECONDS } from '../../../src/modules/outbox/outbox.service.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
 import { scriptedRelay } from '../../helpers/smtp-relay.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
 
 const mail = (n: number): MailPayload => ({
   to: ['customer@example.com'],
@@ -22,7 +21,7 @@ const mail = (n: number): MailPayload => ({
 
 t.test('outbox', async (t) => {
   const clock = fixedClock('2026-11-23T10:00:00Z')
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskledger-outbox-'))
+  const dataDir = tempDir(t, 'deskledger-outbox-')
   const ctx = await buildTestApp(t, { clock, config: { DATA_DIR: dataDir } })
   const deps = ctx.deps
 
