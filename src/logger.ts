@@ -119,20 +119,11 @@ type Sink = { write(line: string): unknown }
  * An info line written the way pino writes it (level, time, the logger's bindings, the fields,
  * msg) straight to the logger's stream, skipping pino's per-call work: the redaction pass over
  * every path above, serializers and its generic stringify were a third of the CPU of a request
- * that does no database work (bench/http-hooks.ts). Only for fields the caller has chosen and that
- * hold no secret; everything else goes through the logger. A request's lazy logger (below) writes
- * its request id as the first field, where pino would put the child's binding.
- */
-export function infoLine(log: Logger, fields: object, msg: string): void {
-  if (!log.isLevelEnabled('info')) return
-  infoMembers(log, JSON.stringify(fields).slice(1, -1), msg)
-}
-
-/**
- * `infoLine` for a caller that has serialised its fields itself: `members` is the inside of a JSON
- * object (`"a":1,"b":"x"`, or empty). The access line is written this way (src/app.ts): building
- * its nested objects only for JSON.stringify to walk them cost as much as the rest of the line.
- * The caller checks the level first.
+ * that does no database work (bench/http-hooks.ts). `members` is the inside of a JSON object
+ * (`"a":1,"b":"x"`, or empty), serialised by the caller: only fields it has chosen and that hold
+ * no secret; everything else goes through the logger. The access line is written this way
+ * (src/app.ts). A request's lazy logger (below) writes its request id as the first field, where
+ * pino would put the child's binding. The caller checks the level first.
  */
 export function infoMembers(log: Logger, members: string, msg: string): void {
   let logger = log
@@ -157,7 +148,7 @@ type LogMethod = (...args: unknown[]) => void
  * A request's logger, made only when something logs through it. Fastify gives every request a
  * child logger bound to its id; with the redaction paths above (their wildcards apply to
  * bindings too) making that child was a tenth of the CPU of a request with no database work,
- * and most requests log nothing but their access line, which `infoLine` writes without it.
+ * and most requests log nothing but their access line, which `infoMembers` writes without it.
  * Fastify's `childLoggerFactory` hands this out (src/app.ts).
  */
 export class RequestLogger {
