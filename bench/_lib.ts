@@ -68,6 +68,9 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!
 }
 
+/** The middle value (the upper of the two middle ones for an even count): what the round-based benchmarks report. */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
 /** Resident set size of a process in MB, from /proc (the benchmarks run on Linux). */
 export function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))

@@ -11,7 +11,7 @@
  *   npm run bench -- http-hooks [seconds=6] [rounds=3]
  */
 import { createBenchDatabase } from './_fixtures.ts'
-import { cpuPerOp, fmt, httpLoad, printResult, startChildServer } from './_lib.ts'
+import { cpuPerOp, fmt, httpLoad, median, printResult, startChildServer } from './_lib.ts'
 
 const seconds = Number(process.argv[2] ?? 6)
 const rounds = Number(process.argv[3] ?? 3)
@@ -42,10 +42,10 @@ try {
     ratios.push(real.rps / base.rps)
     results.push({ base, real })
   }
-  const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!
-  const { base, real } = results[ratios.indexOf(median)]!
-  console.log(`median of ${rounds} rounds: ratio ${fmt(median)} (≥ 0.60)`)
-  printResult('http-hooks', { app_rps: Math.round(real.rps), hello_rps: Math.round(base.rps), app_p99_ms: real.p99, ratio: median })
+  const ratio = median(ratios)
+  const { base, real } = results[ratios.indexOf(ratio)]!
+  console.log(`median of ${rounds} rounds: ratio ${fmt(ratio)} (≥ 0.60)`)
+  printResult('http-hooks', { app_rps: Math.round(real.rps), hello_rps: Math.round(base.rps), app_p99_ms: real.p99, ratio })
 } finally {
   await hello.stop()
   await app.stop()

@@ -33,7 +33,7 @@ import { randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import pg from 'pg'
 import { apiClient, createBenchDatabase, mailSender, seedMailSenders, seedTicketWorld } from './_fixtures.ts'
-import { type ChildServer, cpuPerOp, fmt, printResult, rssMb, startChildServer } from './_lib.ts'
+import { type ChildServer, cpuPerOp, fmt, median, printResult, rssMb, startChildServer } from './_lib.ts'
 
 const messages = Number(process.argv[2] ?? 600)
 const rssMessages = Number(process.argv[3] ?? 20_000)
@@ -117,7 +117,6 @@ interface Scenario {
 }
 
 let sent = 0
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
 type Run = { rate: number; sustained: number; cpu: Awaited<ReturnType<typeof cpuPerOp>>['cpu'] }
 /**
  * `rounds` pairs of runs, the sink's then the app's, after one warm-up on each side; the ratio is

@@ -31,7 +31,7 @@ import { deliverNotification } from '../src/modules/mail/notifications.service.t
 import { routerFor } from '../src/modules/mail/router.ts'
 import { dispatchOnce } from '../src/modules/outbox/outbox.service.ts'
 import { apiClient, createBenchDatabase, mailSender, seedMailSenders, seedTicketWorld } from './_fixtures.ts'
-import { cpuPerOp, fmt, printResult, startChildServer } from './_lib.ts'
+import { cpuPerOp, fmt, median, printResult, startChildServer } from './_lib.ts'
 
 const messages = Number(process.argv[2] ?? 500)
 const rounds = Number(process.argv[3] ?? 3)
@@ -133,7 +133,6 @@ try {
   const { rows } = await client.query<{ n: string }>("select count(*) n from outbox where kind = 'mail' and status = 'sent'")
   if (Number(rows[0]!.n) !== next) throw new Error(`${rows[0]!.n} acknowledgements sent for ${next} tickets`)
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const m = (stage: string, side: 'app' | 'postgres') => median(stages[stage]![side])
   const total = m('parse', 'app') + m('intake', 'app') + m('intake', 'postgres') + m('acknowledgement', 'app') + m('acknowledgement', 'postgres')
   console.log(

@@ -12,7 +12,7 @@
  *   npm run bench -- tickets-create [seconds]
  */
 import pg from 'pg'
-import { cpuPerOp, fmt, httpLoad, percentile, printResult, startChildServer } from './_lib.ts'
+import { cpuPerOp, fmt, httpLoad, median, percentile, printResult, startChildServer } from './_lib.ts'
 import { apiClient, createBenchDatabase, seedTicketWorld, type TicketWorld, timedLoop } from './_fixtures.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
@@ -69,7 +69,6 @@ try {
     })
   await post(8, 3)
   const metrics: Record<string, number> = {}
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
   for (const c of LEVELS) {
     const rounds: Array<{ bare: number; api: number; bareP99: number; apiP99: number }> = []
     for (let round = 1; round <= ROUNDS; round++) {
