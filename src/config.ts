@@ -74,10 +74,25 @@ export const ConfigSchema = Type.Object({
   DEFAULT_TIME_ZONE: Type.String({ default: 'Europe/Sofia', minLength: 1 }),
   DEFAULT_LOCALE: Type.String({ default: 'en', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' }),
 
-  /** Where attachment and raw-mail bytes live: in PostgreSQL (default, shared by all instances) or on disk. */
-  BLOB_STORE: Type.Unsafe<'postgres' | 'filesystem'>({ type: 'string', enum: ['postgres', 'filesystem'], default: 'postgres' }),
+  /** Where new attachment and raw-mail bytes go: PostgreSQL (default, shared by all instances), a directory, or an S3-compatible bucket. */
+  BLOB_STORE: Type.Unsafe<'postgres' | 'filesystem' | 's3'>({ type: 'string', enum: ['postgres', 'filesystem', 's3'], default: 'postgres' }),
   /** For BLOB_STORE=filesystem: a directory every instance shares (default DATA_DIR/blobs). */
   BLOB_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** For BLOB_STORE=s3 (and to read blobs kept there): `https://s3.eu-central-1.amazonaws.com`, `http://minio:9000`, … */
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' })),
+  S3_REGION: Type.String({ default: 'us-east-1', pattern: '^[a-z0-9-]{1,40}$' }),
+  /** The bucket's rules: 3–63 of lowercase letters, digits, dots and hyphens. */
+  S3_BUCKET: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' })),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Temporary credentials (STS) only. */
+  S3_SESSION_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  /** Put before every object key, e.g. `deskledger/`, to share a bucket. */
+  S3_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9._/-]*$', maxLength: 200 }),
+  /** `path` (endpoint/bucket/key) suits every S3-compatible store; `virtual` (bucket.endpoint/key) is AWS's preferred form. */
+  S3_URL_STYLE: Type.Unsafe<'path' | 'virtual'>({ type: 'string', enum: ['path', 'virtual'], default: 'path' }),
+  /** Per attempt; each call is tried up to three times. */
+  S3_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   ATTACHMENT_MAX_BYTES: Type.Integer({ default: 26_214_400, minimum: 1 }),
   MESSAGE_ATTACHMENTS_MAX_BYTES: Type.Integer({ default: 52_428_800, minimum: 1 }),
   MESSAGE_ATTACHMENTS_MAX_COUNT: Type.Integer({ default: 20, minimum: 1 }),
@@ -116,7 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const converted = Value.Convert(ConfigSchema, withDefaults)
   const problems = [...Value.Errors(ConfigSchema, converted)].map((e) => {
     const name = e.instancePath.replace(/^\//, '') || Object.keys(e.params ?? {}).join(',')
-    const shown = name && name in raw && !/SECRET|URL|PASSWORD/.test(name) ? ` (got ${JSON.stringify(raw[name])})` : ''
+    const shown = name && name in raw && !/SECRET|URL|PASSWORD|TOKEN/.test(name) ? ` (got ${JSON.stringify(raw[name])})` : ''
     return `${name}: ${e.message}${shown}`
   })
   const cfg = converted as Static<typeof ConfigSchema>
@@ -124,6 +139,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!isTimeZone(cfg.DEFAULT_TIME_ZONE)) problems.push(`DEFAULT_TIME_ZONE: unknown IANA time zone "${cfg.DEFAULT_TIME_ZONE}"`)
     if (!cfg.SMTP_TLS_KEY_FILE !== !cfg.SMTP_TLS_CERT_FILE) problems.push('SMTP_TLS_KEY_FILE and SMTP_TLS_CERT_FILE: set both or neither')
     if (!cfg.SMTP_AUTH_USER !== !cfg.SMTP_AUTH_PASSWORD) problems.push('SMTP_AUTH_USER and SMTP_AUTH_PASSWORD: set both or neither')
+    const s3 = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const
+    const s3Missing = s3.filter((k) => !cfg[k])
+    if (s3Missing.length && (cfg.BLOB_STORE === 's3' || s3Missing.length < s3.length)) {
+      problems.push(`${s3Missing.join(', ')}: required ${cfg.BLOB_STORE === 's3' ? 'for BLOB_STORE=s3' : 'with the other S3_* settings'}`)
+    }
   }
   if (problems.length) throw new ConfigError(problems)
   return { ...cfg, DATA_DIR: path.resolve(cfg.DATA_DIR) }

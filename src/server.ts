@@ -13,6 +13,7 @@ import { createMailHandler } from './modules/mail/mail-transport.ts'
 import { deliverNotification } from './modules/mail/notifications.service.ts'
 import { routerFor } from './modules/mail/router.ts'
 import { type SmtpListener, startSmtpServer } from './modules/mail/smtp-server.ts'
+import { s3ClientFor } from './modules/blobs/blob-store.ts'
 import { startDispatcher } from './modules/outbox/outbox.service.ts'
 
 /**
@@ -56,6 +57,15 @@ async function main() {
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined }, 'database ready')
 
   const deps = { db: database.db, config, clock: systemClock }
+  const s3 = s3ClientFor(config)
+  if (s3) {
+    // Said at start, not at the first upload: a wrong key or bucket is a setup mistake. Not fatal:
+    // the store may be down for a moment, and everything but files works without it.
+    await s3.checkBucket().then(
+      () => log.info({ endpoint: config.S3_ENDPOINT, bucket: config.S3_BUCKET, writes: config.BLOB_STORE === 's3' }, 'S3 blob store reachable'),
+      (err) => log.error({ err }, 'the S3 blob store cannot be used: uploads and mail intake fail until it can'),
+    )
+  }
   // Assigned once the listener is up; /ready reports it (false while starting or stopping).
   let smtp: SmtpListener | undefined
   const readiness = config.SMTP_ENABLED ? async () => ({ smtp: smtp?.listening ?? false }) : undefined
@@ -112,6 +122,7 @@ async function main() {
       await app.close()
       await dispatcher?.stop()
       mail.close()
+      s3?.close()
       // Before the database: runs in progress finish and record their outcome.
       await scheduler?.stop()
       await database.close()

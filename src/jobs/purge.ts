@@ -59,10 +59,7 @@ export async function purgeInboundMail(deps: Deps, now: Date): Promise<JobSummar
     const batch = await purgeInbound(deps.db, cutoff, INBOUND_PURGE_BATCH)
     deleted += batch.rows
     blobs += batch.blobs.length
-    await store.discard(
-      deps.db,
-      batch.blobs.filter((b) => b.storage === 'filesystem').map((b) => b.hash),
-    )
+    await store.discard(deps.db, batch.blobs)
     if (batch.rows < INBOUND_PURGE_BATCH) return { deleted, blobs }
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, ERRORS, type ErrorCode, type FieldError, problemType, sqlState } from '../lib/errors.ts'
+import { BlobStoreUnavailable } from '../modules/blobs/s3-client.ts'
 
 /**
  * What a unique or foreign-key constraint means to a client, registered by the module that
@@ -113,6 +114,10 @@ export function toAppError(err: unknown): AppError | undefined {
   }
   const db = fromDatabase(err)
   if (db) return db
+  // The cause (call, key, S3's status and code) goes to the log with the request id, not to the client.
+  if (err instanceof BlobStoreUnavailable) {
+    return new AppError('SERVICE_UNAVAILABLE', 'the file store is unavailable; retry later', { headers: { 'retry-after': '5' } })
+  }
   // Other Fastify 4xx errors (e.g. a malformed header) are safe to pass on by status only.
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST')

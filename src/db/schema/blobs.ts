@@ -9,12 +9,14 @@ export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array 
 /**
  * Content-addressed file bodies (attachments, raw inbound mail): stored once per SHA-256
  * whatever the number of messages that carry them. `content` is null when the bytes live
- * in another store (the file system), the row then only records that they exist.
+ * in another store (the file system, S3), the row then only records that they exist and where.
  */
+export type BlobStorage = 'postgres' | 'filesystem' | 's3'
+
 export const blobs = pgTable('blobs', {
   hash: text().primaryKey(),
   size: integer().notNull(),
-  storage: text().$type<'postgres' | 'filesystem'>().notNull(),
+  storage: text().$type<BlobStorage>().notNull(),
   content: bytea(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 })

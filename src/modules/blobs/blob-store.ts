@@ -2,20 +2,26 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { eq, inArray } from 'drizzle-orm'
+import type { Config } from '../../config.ts'
 import type { Db } from '../../db/client.ts'
-import { blobs } from '../../db/schema/index.ts'
+import { type BlobStorage, blobs } from '../../db/schema/index.ts'
+import { BlobStoreUnavailable, createS3Client, type S3Client } from './s3-client.ts'
 
 export const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
 /**
  * Where file bodies live, behind one small interface. `put` takes the caller's transaction:
  * with the PostgreSQL store the bytes commit or roll back with the message that references
- * them, so nothing is ever half-stored, and every instance sees them. The file-system store
- * writes the file first (atomically, by rename) and records it in the same transaction; a
- * rolled-back transaction can leave an unreferenced file, never a reference without a file.
+ * them, so nothing is ever half-stored, and every instance sees them. The file-system and S3
+ * stores write the bytes first (the file atomically, by rename; the object by one PUT) and record
+ * them in the same transaction; a rolled-back transaction can leave unreferenced bytes, never a
+ * reference without bytes.
+ *
+ * A store writes where it is configured to, and reads wherever each blob's row says its bytes
+ * are: switching BLOB_STORE keeps older blobs readable, as long as their store stays configured.
  */
 export interface BlobStore {
-  readonly kind: 'postgres' | 'filesystem'
+  readonly kind: BlobStorage
   put(tx: Db, bytes: Buffer): Promise<{ hash: string; size: number }>
   /**
    * `put` for a caller that writes the row with its own statement (mail intake's claim): bytes kept
@@ -24,8 +30,11 @@ export interface BlobStore {
    */
   stage(bytes: Buffer): Promise<StagedBlob>
   get(db: Db, hash: string): Promise<Buffer | undefined>
-  /** After the commit that deleted their rows: drops bytes kept outside the database (nothing to do for PostgreSQL). */
-  discard(db: Db, hashes: readonly string[]): Promise<void>
+  /**
+   * After the commit that deleted their rows: drops bytes kept outside the database (nothing to do
+   * for PostgreSQL), except those whose row has come back since (the same bytes stored again).
+   */
+  discard(db: Db, gone: readonly { hash: string; storage: string }[]): Promise<void>
 }
 
 export interface StagedBlob {
@@ -34,65 +43,129 @@ export interface StagedBlob {
   row: typeof blobs.$inferInsert
 }
 
-async function putStaged(tx: Db, staged: StagedBlob) {
-  await tx.insert(blobs).values(staged.row).onConflictDoNothing()
-  return { hash: staged.hash, size: staged.size }
+/** Bytes kept outside PostgreSQL, by content hash. */
+interface Backend {
+  write(hash: string, bytes: Buffer): Promise<void>
+  /** Undefined when the bytes are not there. */
+  read(hash: string): Promise<Buffer | undefined>
+  remove(hash: string): Promise<void>
 }
+type Backends = Partial<Record<Exclude<BlobStorage, 'postgres'>, Backend>>
 
-export function postgresBlobStore(): BlobStore {
-  const stage = async (bytes: Buffer): Promise<StagedBlob> => {
-    const hash = sha256Hex(bytes)
-    return { hash, size: bytes.length, row: { hash, size: bytes.length, storage: 'postgres', content: bytes } }
-  }
+/** Two levels of fan-out by hash keep directories and key listings small. */
+const keyOf = (hash: string) => `${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}`
+
+function fileSystemBackend(dir: string): Backend {
+  const fileOf = (hash: string) => path.join(dir, keyOf(hash))
   return {
-    kind: 'postgres',
-    stage,
-    put: async (tx, bytes) => putStaged(tx, await stage(bytes)),
-    async get(db, hash) {
-      const [row] = await db.select({ content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
-      return row?.content ?? undefined
-    },
-    // The bytes were in the deleted rows.
-    discard: async () => {},
-  }
-}
-
-export function fileSystemBlobStore(dir: string): BlobStore {
-  const fileOf = (hash: string) => path.join(dir, hash.slice(0, 2), hash.slice(2, 4), hash)
-  const stage = async (bytes: Buffer): Promise<StagedBlob> => {
-    const hash = sha256Hex(bytes)
-    const file = fileOf(hash)
-    const exists = await stat(file).then(
-      (s) => s.size === bytes.length,
-      () => false,
-    )
-    if (!exists) {
+    async write(hash, bytes) {
+      const file = fileOf(hash)
+      const exists = await stat(file).then(
+        (s) => s.size === bytes.length,
+        () => false,
+      )
+      if (exists) return
       await mkdir(path.dirname(file), { recursive: true })
       const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
       await writeFile(tmp, bytes, { flush: true })
       await rename(tmp, file)
-    }
-    return { hash, size: bytes.length, row: { hash, size: bytes.length, storage: 'filesystem', content: null } }
+    },
+    read: (hash) =>
+      readFile(fileOf(hash)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined
+        throw e
+      }),
+    remove: (hash) => rm(fileOf(hash), { force: true }),
+  }
+}
+
+/** Content-addressed, so a PUT of bytes already there rewrites the same object: no lookup first. */
+function s3Backend(client: S3Client): Backend {
+  return {
+    write: (hash, bytes) => client.put(keyOf(hash), bytes, hash),
+    read: (hash) => client.get(keyOf(hash)),
+    remove: (hash) => client.delete(keyOf(hash)),
+  }
+}
+
+function blobStore(kind: BlobStorage, backends: Backends): BlobStore {
+  const writer = kind === 'postgres' ? undefined : backends[kind]
+  if (kind !== 'postgres' && !writer) throw new Error(`blob store ${kind} is not configured`)
+  const stage = async (bytes: Buffer): Promise<StagedBlob> => {
+    const hash = sha256Hex(bytes)
+    await writer?.write(hash, bytes)
+    return { hash, size: bytes.length, row: { hash, size: bytes.length, storage: kind, content: writer ? null : bytes } }
   }
   return {
-    kind: 'filesystem',
+    kind,
     stage,
-    put: async (tx, bytes) => putStaged(tx, await stage(bytes)),
+    async put(tx, bytes) {
+      const staged = await stage(bytes)
+      await tx.insert(blobs).values(staged.row).onConflictDoNothing()
+      return { hash: staged.hash, size: staged.size }
+    },
     async get(db, hash) {
       const [row] = await db.select({ storage: blobs.storage, content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
       if (!row) return undefined
       if (row.content) return row.content
-      return readFile(fileOf(hash)).catch(() => undefined)
+      const backend = row.storage === 'postgres' ? undefined : backends[row.storage]
+      if (!backend) throw new BlobStoreUnavailable(`blob ${hash} is kept in the ${row.storage} store, which this instance is not configured for`)
+      return backend.read(hash)
     },
-    async discard(db, hashes) {
-      if (!hashes.length) return
-      // The same bytes stored again since the delete committed have their row back: keep those files.
-      const back = new Set((await db.select({ hash: blobs.hash }).from(blobs).where(inArray(blobs.hash, [...hashes]))).map((r) => r.hash))
-      for (const hash of hashes) if (!back.has(hash)) await rm(fileOf(hash), { force: true })
+    async discard(db, gone) {
+      const outside = gone.filter((b) => b.storage !== 'postgres')
+      if (!outside.length) return
+      const back = new Set((await db.select({ hash: blobs.hash }).from(blobs).where(inArray(blobs.hash, outside.map((b) => b.hash)))).map((r) => r.hash))
+      for (const b of outside) if (!back.has(b.hash)) await backends[b.storage as keyof Backends]?.remove(b.hash)
     },
   }
 }
 
-export function blobStoreFor(config: { BLOB_STORE: 'postgres' | 'filesystem'; BLOB_DIR?: string; DATA_DIR: string }): BlobStore {
-  return config.BLOB_STORE === 'filesystem' ? fileSystemBlobStore(config.BLOB_DIR ?? path.join(config.DATA_DIR, 'blobs')) : postgresBlobStore()
+export const postgresBlobStore = (): BlobStore => blobStore('postgres', {})
+export const fileSystemBlobStore = (dir: string): BlobStore => blobStore('filesystem', { filesystem: fileSystemBackend(dir) })
+export const s3BlobStore = (client: S3Client): BlobStore => blobStore('s3', { s3: s3Backend(client) })
+
+type BlobConfig = Pick<
+  Config,
+  'BLOB_STORE' | 'BLOB_DIR' | 'DATA_DIR' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_SESSION_TOKEN' | 'S3_PREFIX' | 'S3_URL_STYLE' | 'S3_TIMEOUT_MS'
+>
+
+/** The S3 client of a configuration with S3 settings (one per configuration: it holds the keep-alive connections). */
+export function s3ClientFor(config: BlobConfig): S3Client | undefined {
+  if (!config.S3_ENDPOINT || !config.S3_BUCKET || !config.S3_ACCESS_KEY_ID || !config.S3_SECRET_ACCESS_KEY) return undefined
+  let client = s3Clients.get(config)
+  if (!client) {
+    client = createS3Client({
+      endpoint: config.S3_ENDPOINT,
+      region: config.S3_REGION,
+      bucket: config.S3_BUCKET,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      ...(config.S3_SESSION_TOKEN ? { sessionToken: config.S3_SESSION_TOKEN } : {}),
+      prefix: config.S3_PREFIX,
+      urlStyle: config.S3_URL_STYLE,
+      timeoutMs: config.S3_TIMEOUT_MS,
+    })
+    s3Clients.set(config, client)
+  }
+  return client
+}
+const s3Clients = new WeakMap<object, S3Client>()
+const stores = new WeakMap<object, BlobStore>()
+
+/**
+ * The configured store, built once per configuration. It reads blobs from every store it can
+ * reach: PostgreSQL, the blob directory, and S3 when S3_* is set.
+ */
+export function blobStoreFor(config: BlobConfig): BlobStore {
+  let store = stores.get(config)
+  if (!store) {
+    const s3 = s3ClientFor(config)
+    store = blobStore(config.BLOB_STORE, {
+      filesystem: fileSystemBackend(config.BLOB_DIR ?? path.join(config.DATA_DIR, 'blobs')),
+      ...(s3 ? { s3: s3Backend(s3) } : {}),
+    })
+    stores.set(config, store)
+  }
+  return store
 }
