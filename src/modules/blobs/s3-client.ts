@@ -62,13 +62,16 @@ const RETRYABLE = new Set([500, 502, 503, 504])
 const ATTEMPTS = 3
 
 /** Where a request for `key` goes (exported for its test: virtual-hosted names need DNS). */
-export function s3Target(s: Pick<S3Settings, 'endpoint' | 'bucket' | 'prefix' | 'urlStyle'>, key?: string): { url: URL; host: string; path: string } {
+export function s3Target(s: Pick<S3Settings, 'endpoint' | 'bucket' | 'prefix' | 'urlStyle'>, key?: string): { url: URL; hostname: string; host: string; path: string } {
   const url = new URL(s.endpoint)
   const base = url.pathname.replace(/\/+$/, '')
   const object = key === undefined ? '' : `/${encodeKey(s.prefix + key)}`
-  const host = s.urlStyle === 'virtual' ? `${s.bucket}.${url.host}` : url.host
-  const path = s.urlStyle === 'virtual' ? `${base}${object || '/'}` : `${base}/${s.bucket}${object}`
-  return { url, host, path }
+  const virtual = s.urlStyle === 'virtual'
+  // Virtual-hosted: connect to the bucket's own name too, so TLS checks the certificate against it.
+  const hostname = virtual ? `${s.bucket}.${url.hostname}` : url.hostname
+  const host = url.port ? `${hostname}:${url.port}` : hostname
+  const path = virtual ? `${base}${object || '/'}` : `${base}/${s.bucket}${object}`
+  return { url, hostname, host, path }
 }
 
 // S3 signs the path as sent: each segment URI-encoded once, slashes kept.
@@ -85,7 +88,7 @@ export function createS3Client(s: S3Settings): S3Client {
   const credentials = { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, ...(s.sessionToken ? { sessionToken: s.sessionToken } : {}) }
 
   const once = (method: string, key: string | undefined, body: Buffer | undefined, payloadHash: string): Promise<Response> => {
-    const { url, host, path } = s3Target(s, key)
+    const { url, hostname, host, path } = s3Target(s, key)
     const headers: Record<string, string | number> = { 'x-amz-content-sha256': payloadHash }
     if (body) {
       headers['content-length'] = body.length
@@ -95,7 +98,7 @@ export function createS3Client(s: S3Settings): S3Client {
     const signed = aws4.sign({ service: 's3', region: s.region, method, host, path, headers }, credentials)
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
-        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method, path, headers: signed.headers as http.OutgoingHttpHeaders, agent, timeout: s.timeoutMs },
+        { protocol: url.protocol, hostname, port: url.port || undefined, method, path, headers: signed.headers as http.OutgoingHttpHeaders, agent, timeout: s.timeoutMs },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))

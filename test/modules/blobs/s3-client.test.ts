@@ -24,7 +24,8 @@ t.test("the fake store's signature check gives AWS's published answers (SigV4 te
 t.test('where requests go', async (t) => {
   const s = { endpoint: 'https://s3.eu-central-1.amazonaws.com', bucket: 'desk-files', prefix: 'dl/', urlStyle: 'path' as const }
   t.match(s3Target(s, 'ab/cd/abcd'), { host: 's3.eu-central-1.amazonaws.com', path: '/desk-files/dl/ab/cd/abcd' })
-  t.match(s3Target({ ...s, urlStyle: 'virtual' }, 'ab/cd/abcd'), { host: 'desk-files.s3.eu-central-1.amazonaws.com', path: '/dl/ab/cd/abcd' })
+  t.match(s3Target({ ...s, urlStyle: 'virtual' }, 'ab/cd/abcd'), { hostname: 'desk-files.s3.eu-central-1.amazonaws.com', host: 'desk-files.s3.eu-central-1.amazonaws.com', path: '/dl/ab/cd/abcd' })
+  t.match(s3Target({ ...s, endpoint: 'http://minio.internal:9000', urlStyle: 'virtual' }, 'k'), { hostname: 'desk-files.minio.internal', host: 'desk-files.minio.internal:9000' }, 'connects to the bucket host')
   t.match(s3Target({ ...s, urlStyle: 'virtual' }), { host: 'desk-files.s3.eu-central-1.amazonaws.com', path: '/' }, 'the bucket itself')
   t.match(s3Target({ ...s, endpoint: 'http://gateway:8080/storage/' }), { host: 'gateway:8080', path: '/storage/desk-files' }, 'a path on the endpoint is kept')
   t.match(s3Target({ ...s, prefix: '' }, "a b/(c)!"), { path: '/desk-files/a%20b/%28c%29%21' }, 'segments encoded once, as S3 signs them')
