@@ -116,12 +116,23 @@ t.test('escalations', async (t) => {
       { type: 'ticket.updated', field: 'priority', old: 'normal', new: 'high' },
       { type: 'escalation.approved', actor: `agent:${manager.agentId}`, new: { decidedBy: manager.agentId } },
     ])
+    // The job's proposal came through no channel; the manager's approval, and what it changed, through the API.
+    t.same(
+      path.map((e) => e.channel),
+      [null, 'api', 'api', 'api'],
+    )
 
     const other = (await ok(await ctx.as(agent.token, { method: 'GET', url: `/v1/escalations?ticketId=${b.id}` }))).data[0]
     const rejected = await ok(await ctx.as(admin, { method: 'POST', url: `/v1/escalations/${other.id}/reject`, payload: { reason: 'not needed' } }))
     t.equal(rejected.status, 'rejected')
     t.equal((await deps.db.select().from(tickets).where(eq(tickets.id, b.id)))[0]!.assigneeId, null, 'a rejection moves nothing')
-    t.match((await desk.events(b.id)).filter((e) => e.type.startsWith('escalation.')).map((e) => e.type), ['escalation.proposed', 'escalation.rejected'])
+    t.same(
+      (await desk.events(b.id)).filter((e) => e.type.startsWith('escalation.')).map((e) => [e.type, e.channel]),
+      [
+        ['escalation.proposed', null],
+        ['escalation.rejected', 'api'],
+      ],
+    )
     t.equal((await ctx.as(admin, { method: 'POST', url: '/v1/escalations/0190c5a4-0000-7000-8000-000000000000/approve', payload: {} })).statusCode, 404)
     await ctx.as(admin, { method: 'DELETE', url: `/v1/escalation-rules/${rule.id}` })
   })

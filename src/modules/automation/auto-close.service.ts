@@ -56,7 +56,7 @@ export async function runAutoClose(deps: Deps, now: Date, batchSize = AUTO_CLOSE
         if (!hit) return
         const t = hit.ticket
         const resolvedAt = t.resolvedAt!.toISOString()
-        const updated = await applyTicketPatch(tx, t, AUTO_CLOSE_ACTOR, { state: closed.key }, now)
+        const updated = await applyTicketPatch(tx, t, AUTO_CLOSE_ACTOR, null, { state: closed.key }, now)
         await recordEvents(tx, t.id, AUTO_CLOSE_ACTOR, null, [{ type: 'ticket.auto_closed', new: { resolvedAt, afterDays: hit.afterDays } }], now)
         await notify(
           tx,

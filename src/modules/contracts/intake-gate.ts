@@ -70,6 +70,7 @@ export type IntakeDecision =
 export interface IntakeRequest {
   contactId?: string
   email?: string
+  /** The organization the requester must belong to (a contact principal's own); a contact elsewhere is refused as unknown. */
   organizationId?: string
   channel: Channel
   at: Date
@@ -155,13 +156,14 @@ export async function checkIntake(db: Db, req: IntakeRequest): Promise<IntakeDec
 
 function decide(found: GateRow[], req: IntakeRequest): IntakeDecision {
   const who = req.contactId ? `contact ${req.contactId}` : `sender ${req.email ?? '(none)'}`
-  if (!found.length) return { ok: false, reason: 'unknown_contact', detail: `${who} is not a registered contact` }
+  // A contact of another organization gets the very refusal of an unknown one (same reason, same
+  // detail, no contact): a caller confined to its organization learns nothing about other tenants.
+  if (!found.length || (req.organizationId && req.organizationId !== found[0]!.organization.id)) {
+    return { ok: false, reason: 'unknown_contact', detail: `${who} is not a registered contact${req.organizationId ? ` of organization ${req.organizationId}` : ''}` }
+  }
   const { active: contactActive, ...contact } = found[0]!.contact
   const { active: orgActive, ...organization } = found[0]!.organization
   const refuse = (reason: IntakeRefusal, detail: string): IntakeDecision => ({ ok: false, reason, detail, contact, organization })
-  if (req.organizationId && req.organizationId !== organization.id) {
-    return { ok: false, reason: 'unknown_contact', detail: `${who} is not a contact of organization ${req.organizationId}` }
-  }
   if (!contactActive) return refuse('contact_inactive', `contact ${contact.name} is deactivated`)
   if (!orgActive) return refuse('organization_inactive', `organization ${organization.name} is deactivated`)
   if (!contact.authorized) return refuse('contact_not_authorized', `contact ${contact.name} is not registered as authorized to request support`)

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import type { Channel } from '../../db/schema/directory.ts'
 import { type EscalationAction, escalations, tickets } from '../../db/schema/index.ts'
 import { PRIORITIES, PRIORITY_INFO } from '../../db/schema/ticket-config.ts'
 import type { Deps } from '../../deps.ts'
@@ -10,7 +11,7 @@ import type { Principal } from '../../lib/principal.ts'
 import { matchesConditions } from '../../lib/sla-selection.ts'
 import { describeConstraint } from '../../plugins/problem-details.ts'
 import { type Notification, notify, ownerOf, recipients } from '../automation/notifications.ts'
-import { type Actor, actorOf, recordEvents } from '../tickets/events.ts'
+import { type Actor, actorOf, recordEvents, requestChannel } from '../tickets/events.ts'
 import { type AppliedPolicy, loadPolicy, toClock } from '../tickets/sla.service.ts'
 import { applyTicketPatch } from '../tickets/tickets.service.ts'
 import type { UpdateTicket } from '../tickets/tickets.schemas.ts'
@@ -199,12 +200,15 @@ async function plan(tx: Db, t: TicketRow, actions: EscalationAction[]) {
   return { patch, who, unmatched }
 }
 
-/** Runs a rule's actions on a locked ticket: one PATCH (with its own events), then the notification. */
-async function act(tx: Db, t: TicketRow, rule: repo.RuleRow, e: repo.EscalationRow, actor: Actor, event: string, now: Date, extra: Record<string, unknown> = {}) {
+/**
+ * Runs a rule's actions on a locked ticket: one PATCH (with its own events), then the notification.
+ * `channel`: the approving request's, or null when the job fires the rule.
+ */
+async function act(tx: Db, t: TicketRow, rule: repo.RuleRow, e: repo.EscalationRow, actor: Actor, channel: Channel | null, event: string, now: Date, extra: Record<string, unknown> = {}) {
   const { patch, who, unmatched } = await plan(tx, t, rule.actions)
-  const updated = Object.keys(patch).length ? await applyTicketPatch(tx, t, actor, patch, now) : t
+  const updated = Object.keys(patch).length ? await applyTicketPatch(tx, t, actor, channel, patch, now) : t
   const summary = { ...ruleSummary(rule, e), ...extra, ...(unmatched.length ? { noAgentWithSkill: unmatched } : {}) }
-  await recordEvents(tx, t.id, actor, null, [{ type: event, new: summary }], now)
+  await recordEvents(tx, t.id, actor, channel, [{ type: event, new: summary }], now)
   if (who.agentIds.length || who.teamIds.length || who.managerIds.length) {
     const payload: Notification = { event, ticketId: t.id, number: t.number, ...summary, notify: recipients(who) }
     await notify(tx, [{ payload, dedupeKey: `${event}:${e.id}` }], now)
@@ -240,7 +244,7 @@ export async function runEscalations(deps: Deps, now: Date): Promise<{ fired: nu
         const e = await repo.insertEscalation(tx, { ruleId: rule.id, ticketId: t.id, triggerAt: at, level: rule.level, status: rule.requiresApproval ? 'proposed' : 'fired', createdAt: now })
         if (!e) return
         if (!rule.requiresApproval) {
-          await act(tx, locked, rule, e, ESCALATION_ACTOR(rule.id), 'escalation.fired', now)
+          await act(tx, locked, rule, e, ESCALATION_ACTOR(rule.id), null, 'escalation.fired', now)
           summary.fired++
           return
         }
@@ -266,10 +270,11 @@ export async function decideEscalation(deps: Deps, principal: Principal, id: str
     const rule = (await repo.findRule(tx, e.ruleId))!
     const t = await findTicket(tx, e.ticketId, true)
     const actor = actorOf(principal)
+    const channel = requestChannel(principal)
     const extra = { decidedBy: principal.id, reason: input.reason ?? null }
-    if (decision === 'approved') await act(tx, t!, rule, e, actor, 'escalation.approved', now, extra)
+    if (decision === 'approved') await act(tx, t!, rule, e, actor, channel, 'escalation.approved', now, extra)
     else {
-      await recordEvents(tx, t!.id, actor, null, [{ type: 'escalation.rejected', new: { ...ruleSummary(rule, e), ...extra }, reason: input.reason ?? null }], now)
+      await recordEvents(tx, t!.id, actor, channel, [{ type: 'escalation.rejected', new: { ...ruleSummary(rule, e), ...extra }, reason: input.reason ?? null }], now)
       const payload: Notification = { event: 'escalation.rejected', ticketId: t!.id, number: t!.number, ...ruleSummary(rule, e), ...extra, notify: recipients(ownerOf(t!)) }
       await notify(tx, [{ payload, dedupeKey: `escalation.rejected:${e.id}` }], now)
     }

@@ -152,7 +152,8 @@ async function createOccurrence(deps: Deps, t: repo.TemplateRow, occurrence: Dat
         at: occurrence,
       })
       const assign = { ...(t.assigneeId ? { assigneeId: t.assigneeId } : {}), ...(t.teamId ? { teamId: t.teamId } : {}) }
-      if (Object.keys(assign).length) ticket = await applyTicketPatch(tx, ticket, RECURRING_ACTOR, assign, occurrence)
+      // The assignment completes the creation, so its events carry the ticket's channel like the creation's.
+      if (Object.keys(assign).length) ticket = await applyTicketPatch(tx, ticket, RECURRING_ACTOR, ticket.channel, assign, occurrence)
       await repo.setRunTicket(tx, t.id, occurrence, ticket.id)
       await repo.markProcessed(tx, t.id, occurrence)
       return 'created'

@@ -13,6 +13,14 @@ export interface Actor {
 export const actorKey = (a: Actor) => `${a.kind}:${a.id}`
 export const actorOf = (p: Principal): Actor => ({ kind: p.kind, id: p.id })
 
+/**
+ * The channel of a change made through the REST API when the request names none: a contact's
+ * comes through the customer portal ('web'), an agent's or an API key's through 'api'. Scheduled
+ * jobs (SLA scan, auto-close, escalations, unassigned alerts) record none: nothing reached them
+ * through a channel, and their actor (`system:<job>`) says where the change came from.
+ */
+export const requestChannel = (p: { kind: Actor['kind'] }): Channel => (p.kind === 'contact' ? 'web' : 'api')
+
 export interface EventInput {
   type: string
   field?: string | null

@@ -22,6 +22,11 @@ import type { TicketRow } from './tickets.repo.ts'
 export interface IntakeInput {
   channel: Channel
   requester: { contactId: string } | { email: string }
+  /**
+   * Confines the requester to one organization: a contact principal files for itself or a colleague,
+   * and a contact of another organization is refused exactly as an unknown one (nothing learnt about other tenants).
+   */
+  organizationId?: string
   subject: string
   description?: TicketDescriptionDoc
   bodyHtml?: string
@@ -92,7 +97,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const db = tx ?? deps.db
   const at = input.at
   const req = 'contactId' in input.requester ? { contactId: input.requester.contactId } : { email: input.requester.email }
-  const gate: IntakeDecision = input.gate ?? (await checkIntake(db, { ...req, channel: input.channel, at }))
+  const gate: IntakeDecision = input.gate ?? (await checkIntake(db, { ...req, organizationId: input.organizationId, channel: input.channel, at }))
   let contractId: string | null = null
   let planId: string | null = null
   let contractPolicyId: string | null = null

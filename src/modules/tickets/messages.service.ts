@@ -11,7 +11,7 @@ import type { Principal } from '../../lib/principal.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
 import { findAttachment, type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
-import { type EventInput, recordEvents } from './events.ts'
+import { type EventInput, recordEvents, requestChannel } from './events.ts'
 import { SEARCH_TEXT_MAX } from './intake.service.ts'
 import { applyClockChange, loadPolicy } from './sla.service.ts'
 import type { Message } from './tickets.schemas.ts'
@@ -81,7 +81,7 @@ export async function addMessage(deps: Deps, principal: Principal | SystemAuthor
     })
   }
   const now = deps.clock.now()
-  const channel: Channel = input.channel ?? (principal.kind === 'contact' ? 'web' : 'api')
+  const channel: Channel = input.channel ?? requestChannel(principal)
   const author =
     principal.kind === 'agent'
       ? { authorKind: 'agent' as const, authorAgentId: principal.id }

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import type { Channel } from '../../db/schema/directory.ts'
 import { agents, contracts, messageAttachments, queues, teams, ticketEvents, ticketMessages, tickets, ticketTypes } from '../../db/schema/index.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError, type FieldError, notFound } from '../../lib/errors.ts'
@@ -8,7 +9,7 @@ import { organizationScope, type Principal } from '../../lib/principal.ts'
 import { consumedAt, isBreached } from '../../lib/sla-clock.ts'
 import type { TicketFacts } from '../../lib/sla-selection.ts'
 import { canTransition } from '../../lib/state-machine.ts'
-import { type Actor, actorKey, actorOf, type EventInput, type EventRow, recordEvents, slaEvents } from './events.ts'
+import { type Actor, actorKey, actorOf, type EventInput, type EventRow, recordEvents, requestChannel, slaEvents } from './events.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
 import type { IncomingFile } from './attachments.ts'
 import { foreignRefs, intakeTicket, SEARCH_TEXT_MAX } from './intake.service.ts'
@@ -80,6 +81,7 @@ export async function createTicket(deps: Deps, principal: Principal, input: Crea
   const row = await intakeTicket(deps, undefined, {
     channel: input.channel ?? (principal.kind === 'agent' ? 'phone' : 'api'),
     requester: input.requesterId ? { contactId: input.requesterId } : { email: input.requesterEmail! },
+    organizationId: organizationScope(principal),
     subject: input.subject,
     description: input.description,
     bodyHtml: input.bodyHtml,
@@ -149,7 +151,8 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
   if ((patch.billable !== undefined || patch.billableReason !== undefined) && !(principal.kind === 'agent' && principal.role !== 'agent')) {
     throw new AppError('FORBIDDEN', 'only managers and admins may override the billable flag')
   }
-  if (patch.billable !== undefined && !patch.billableReason) {
+  // A blank reason is no reason: the override must say why.
+  if (patch.billable !== undefined && !patch.billableReason?.trim()) {
     throw new AppError('VALIDATION_FAILED', 'billableReason is required when overriding billable', {
       errors: [{ in: 'body', field: 'billableReason', message: 'is required with billable' }],
     })
@@ -160,7 +163,7 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
     if (version !== undefined && version !== t.version) {
       throw new AppError('PRECONDITION_FAILED', `ticket ${id} is at version ${t.version}, not ${version}; fetch it again`)
     }
-    return applyTicketPatch(tx, t, actorOf(principal), patch, now)
+    return applyTicketPatch(tx, t, actorOf(principal), requestChannel(principal), patch, now)
   })
   return toTicket(row)
 }
@@ -168,8 +171,9 @@ export async function updateTicket(deps: Deps, principal: Principal, id: string,
 /**
  * The body of a PATCH on a ticket already locked by the caller (`FOR UPDATE`), for any actor:
  * an API caller through `updateTicket`, or the system (escalation rules) with its own checks.
+ * `channel` is what the events record: the request's, or null for a scheduled job (`requestChannel`).
  */
-export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, patch: UpdateTicket, now: Date): Promise<repo.TicketRow> {
+export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, channel: Channel | null, patch: UpdateTicket, now: Date): Promise<repo.TicketRow> {
   if (t.mergedIntoId) throw new AppError('CONFLICT', `ticket ${t.id} was merged into ${t.mergedIntoId}; change that ticket instead`)
   await checkRefs(tx, patch)
   const foreign = await foreignRefs(tx, t.organizationId, patch)
@@ -235,7 +239,7 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
     .set({ ...set, ...search, version: sql`${tickets.version} + 1`, updatedAt: now })
     .where(eq(tickets.id, t.id))
     .returning(repo.TICKET_COLUMNS)
-  await recordEvents(tx, t.id, actor, null, events, now)
+  await recordEvents(tx, t.id, actor, channel, events, now)
   const notifications: Array<Record<string, unknown>> = []
   if (set.assigneeId || set.teamId) {
     notifications.push({ event: 'ticket.assigned', ticketId: t.id, number: t.number, assigneeId: updated!.assigneeId, teamId: updated!.teamId })
@@ -257,6 +261,7 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
 export async function mergeTicket(deps: Deps, principal: Principal, id: string, input: MergeTicket): Promise<Ticket> {
   const now = deps.clock.now()
   const actor: Actor = actorOf(principal)
+  const channel = requestChannel(principal)
   const row = await deps.db.transaction(async (tx) => {
     if (input.targetId === id) {
       throw new AppError('UNPROCESSABLE', 'a ticket cannot be merged into itself', { errors: [{ in: 'body', field: 'targetId', message: 'is the ticket itself' }] })
@@ -303,8 +308,8 @@ export async function mergeTicket(deps: Deps, principal: Principal, id: string, 
         updatedAt: now,
       })
       .where(eq(tickets.id, target.id))
-    await recordEvents(tx, source.id, actor, null, [{ type: 'ticket.merged', field: 'mergedIntoId', old: null, new: target.id }, ...clocks.events], now)
-    await recordEvents(tx, target.id, actor, null, [{ type: 'ticket.merged_from', new: { ticketId: source.id, number: source.number } }], now)
+    await recordEvents(tx, source.id, actor, channel, [{ type: 'ticket.merged', field: 'mergedIntoId', old: null, new: target.id }, ...clocks.events], now)
+    await recordEvents(tx, target.id, actor, channel, [{ type: 'ticket.merged_from', new: { ticketId: source.id, number: source.number } }], now)
     return merged!
   })
   return toTicket(row)

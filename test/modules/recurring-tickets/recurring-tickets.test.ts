@@ -115,6 +115,8 @@ t.test('recurring tickets', async (t) => {
     t.match(tk, { subject: 'Monthly backup check', channel: 'api', tags: ['recurring'], assigneeId: desk.boris.id, createdBy: 'system:recurring-tickets', requesterId: desk.requester.id, createdAt: new Date('2026-03-28T07:00:00Z') })
     const events = await desk.events(tk!.id)
     t.ok(events.some((e) => e.type === 'ticket.created' && e.actor === 'system:recurring-tickets'))
+    t.same([...new Set(events.map((e) => e.channel))], ['api'], "the assignment is part of the creation: every event has the ticket's channel")
+    t.ok(events.some((e) => e.field === 'assigneeId'))
     const got = await ok(await ctx.as(agent.token, { method: 'GET', url: `/v1/recurring-tickets/${tpl.id}` }))
     t.equal(got.lastProcessedAt, '2026-03-29T06:00:00.000Z')
     // An instance that read the template before the others committed: the unique key stops it.

@@ -1,8 +1,10 @@
-import { eq } from 'drizzle-orm'
+import { count, eq, sql } from 'drizzle-orm'
 import t from 'tap'
 import { blobs, equipment, messageAttachments, outbox, queues, sites, teams, ticketEvents, ticketMessages, tickets, ticketStates, ticketTypes } from '../../../src/db/schema/index.ts'
 import { seedTicketStates } from '../../../src/db/seed-defaults.ts'
-import { getTicket, listTickets } from '../../../src/modules/tickets/tickets.service.ts'
+import { AppError } from '../../../src/lib/errors.ts'
+import { sha256Hex } from '../../../src/modules/blobs/blob-store.ts'
+import { createTicket, getTicket, listTickets } from '../../../src/modules/tickets/tickets.service.ts'
 import { listMessages } from '../../../src/modules/tickets/messages.service.ts'
 import { createTestApiKey } from '../../helpers/api-keys.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
@@ -27,6 +29,7 @@ t.test('tickets', async (t) => {
   await seedTicketStates(ctx.deps.db)
   const admin = await ctx.adminToken()
   const agent = await ctx.login('agent')
+  const manager = await ctx.login('manager')
   const as = (token: string, o: Parameters<typeof ctx.as>[1]) => ctx.as(token, o)
   const ok = async (res: Awaited<ReturnType<typeof ctx.as>>, code = 200) => {
     if (res.statusCode !== code) throw new Error(`${res.statusCode}: ${res.body}`)
@@ -146,44 +149,75 @@ t.test('tickets', async (t) => {
     t.equal(both.statusCode, 400)
   })
 
-  t.test('a failed create with files leaves no ticket, message, blob, event or outbox row (service level)', async (t) => {
-    const { intakeTicket } = await import('../../../src/modules/tickets/intake.service.ts')
-    const bytes = Buffer.from(`unique file ${Date.now()}`)
-    await t.rejects(
-      intakeTicket(ctx.deps, undefined, {
-        channel: 'email',
-        requester: { contactId: alice.id },
-        subject: 'rolled back',
-        queueId: queue!.id,
-        ticketTypeId: howTo!.id,
-        description: { steps: 'a', expectedResult: 'b' },
-        attachments: [{ filename: 'notes.txt', bytes }],
-        createdBy: { kind: 'system', id: 'mail' },
-        at: clock.now(),
-      }),
-      { code: 'UNPROCESSABLE' },
+  t.test('a contact files only for contacts of its own organization; a foreign one is refused exactly as an unknown one', async (t) => {
+    const aliceP = { kind: 'contact' as const, id: alice.id, organizationId: org.id, name: 'Alice' }
+    const colleague = await makeContact(ctx, org.id)
+    const unknownId = '0190c5a4-0000-7000-8000-00000000abcd'
+    const refusal = async (input: Parameters<typeof createTicket>[2], who: string) => {
+      const before = await ctx.deps.db.select({ n: count() }).from(tickets)
+      const e = await createTicket(ctx.deps, aliceP, input).then(
+        () => new AppError('INTERNAL', `${who}: filed`),
+        (err: AppError) => err,
+      )
+      t.same(await ctx.deps.db.select({ n: count() }).from(tickets), before, `${who}: no ticket written`)
+      return { status: e.status, code: e.code, detail: e.detail ?? '', ...e.extra }
+    }
+    const base = { queueId: queue!.id, subject: 'tenant check' }
+    const foreign = await refusal({ ...base, requesterId: bob.id }, 'a contact of another organization')
+    t.match(foreign, { status: 422, code: 'INTAKE_REFUSED', reason: 'unknown_contact', overridable: false, errors: [{ field: 'requesterId' }] })
+    const unknown = await refusal({ ...base, requesterId: unknownId }, 'an unknown contact id')
+    // Identical but for the id the caller gave: the answer cannot tell "elsewhere" from "nowhere".
+    t.same({ ...foreign, detail: foreign.detail.replace(bob.id, 'ID') }, { ...unknown, detail: unknown.detail.replace(unknownId, 'ID') })
+    t.notMatch(foreign.detail, otherOrg.id, "the other organization's id is not in the answer")
+    const byEmail = await refusal({ ...base, requesterEmail: bob.emails[0] }, "another organization's contact by address")
+    t.match(byEmail, { status: 422, reason: 'unknown_contact', errors: [{ field: 'requesterEmail' }] })
+    t.same(await ctx.deps.db.select({ id: tickets.id }).from(tickets).where(eq(tickets.subject, 'tenant check')), [], 'nothing was filed for the other organization')
+    // For itself and for a colleague it files.
+    t.match(await createTicket(ctx.deps, aliceP, { ...base, requesterId: alice.id }), { requesterId: alice.id, organizationId: org.id })
+    t.match(await createTicket(ctx.deps, aliceP, { ...base, requesterId: colleague.id }), { requesterId: colleague.id, organizationId: org.id })
+    // Agents file for any organization's contact; an unknown id is refused precisely.
+    t.match((await create({ requesterId: unknownId })).json(), { status: 422, code: 'INTAKE_REFUSED', reason: 'unknown_contact', overridable: false, errors: [{ field: 'requesterId' }] })
+  })
+
+  t.test('a create failing at its last step, after its files are stored, leaves no ticket, message, event, outbox row, attachment or blob', async (t) => {
+    // The last write of a create with files is the attachment rows' insert, after the ticket
+    // statement and the blob store's put: a trigger fails exactly that insert, once the rest is written.
+    await ctx.deps.db.execute(
+      sql.raw(`create function fail_late() returns trigger language plpgsql as $$ begin
+        raise exception 'injected late failure (ticket written: %, blob stored: %)',
+          exists (select 1 from tickets where id = new.ticket_id)::text, exists (select 1 from blobs where hash = new.blob_hash)::text;
+      end $$`),
     )
-    // A failure after rows were written (a message id that exists) rolls everything back.
-    const first = await ok(await create({ subject: 'dedupe' }), 201)
-    const [msg] = await ctx.deps.db.select().from(ticketMessages).where(eq(ticketMessages.ticketId, first.id))
-    await ctx.deps.db.update(ticketMessages).set({ mailMessageId: '<dup@example>' }).where(eq(ticketMessages.id, msg!.id))
-    await t.rejects(
-      intakeTicket(ctx.deps, undefined, {
-        channel: 'email',
-        requester: { contactId: alice.id },
-        subject: 'rolled back',
-        queueId: queue!.id,
-        attachments: [{ filename: 'notes.txt', bytes }],
-        mailMessageId: '<dup@example>',
-        createdBy: { kind: 'system', id: 'mail' },
-        at: clock.now(),
-      }),
+    await ctx.deps.db.execute(sql.raw(`create trigger fail_late before insert on message_attachments for each row when (new.filename = 'fail-late.txt') execute function fail_late()`))
+    t.teardown(async () => {
+      await ctx.deps.db.execute(sql.raw('drop trigger fail_late on message_attachments'))
+      await ctx.deps.db.execute(sql.raw('drop function fail_late()'))
+    })
+    const tables = { tickets, ticketMessages, ticketEvents, outbox, messageAttachments, blobs }
+    const counts = async () => {
+      const out: Record<string, number> = {}
+      for (const [name, table] of Object.entries(tables)) out[name] = (await ctx.deps.db.select({ n: count() }).from(table))[0]!.n
+      return out
+    }
+    const bytes = Buffer.from(`a file no other test stores ${process.pid} ${Date.now()}`)
+    const before = await counts()
+    const agentP = { kind: 'agent' as const, id: agent.agentId, role: 'agent' as const, name: 'Agent' }
+    const failed = await createTicket(ctx.deps, agentP, { queueId: queue!.id, requesterId: alice.id, subject: 'rolled back' }, [{ filename: 'fail-late.txt', bytes }]).then(
+      () => undefined,
+      (e: Error & { cause?: Error }) => e,
     )
-    t.equal((await ctx.deps.db.select().from(tickets).where(eq(tickets.subject, 'rolled back'))).length, 0, 'no ticket')
-    t.equal((await ctx.deps.db.select().from(ticketMessages).where(eq(ticketMessages.bodyText, 'rolled back'))).length, 0, 'no message')
-    const { sha256Hex } = await import('../../../src/modules/blobs/blob-store.ts')
-    t.equal((await ctx.deps.db.select().from(blobs).where(eq(blobs.hash, sha256Hex(bytes)))).length, 0, 'no blob')
-    t.equal((await ctx.deps.db.select().from(outbox).where(eq(outbox.kind, 'notification'))).filter((r) => (r.payload as { ticketId?: string }).ticketId === undefined).length, 0)
+    t.match(failed?.cause?.message ?? failed?.message, /injected late failure \(ticket written: true, blob stored: true\)/, 'it failed after the ticket and the blob were written')
+    t.same(await counts(), before, 'no row of any of them is left')
+    t.same(await ctx.deps.db.select({ hash: blobs.hash }).from(blobs).where(eq(blobs.hash, sha256Hex(bytes))), [], 'no blob of the file')
+    t.same(await ctx.deps.db.select({ id: tickets.id }).from(tickets).where(eq(tickets.subject, 'rolled back')), [], 'no ticket')
+    // The same create with another file name passes the trigger: the failure above was the injected one only.
+    await createTicket(ctx.deps, agentP, { queueId: queue!.id, requesterId: alice.id, subject: 'not rolled back' }, [{ filename: 'fine.txt', bytes }])
+    const after = await counts()
+    t.same(
+      Object.keys(tables).filter((name) => after[name] === before[name]),
+      [],
+      'a create that commits adds a row to every one of these tables',
+    )
   })
 
   t.test('PATCH: events per field, transitions, If-Match, billable override, SLA re-targeting', async (t) => {
@@ -199,10 +233,10 @@ t.test('tickets', async (t) => {
     t.equal(illegal.statusCode, 409)
     t.match(illegal.json(), { errors: [{ field: 'state', message: /may move to/ }] })
     const billAgent = await as(agent.token, { method: 'PATCH', url, payload: { billable: false, billableReason: 'warranty' } })
-    t.equal(billAgent.statusCode, 403)
-    const noReason = await as(admin, { method: 'PATCH', url, payload: { billable: false } })
-    t.equal(noReason.statusCode, 400)
-    t.match(await ok(await as(admin, { method: 'PATCH', url, payload: { billable: false, billableReason: 'warranty' } })), { billable: false, billableReason: 'warranty' })
+    t.match(billAgent.json(), { status: 403, detail: /managers and admins/ }, 'an agent cannot override the billable flag')
+    const noReason = await as(manager.token, { method: 'PATCH', url, payload: { billable: false } })
+    t.match(noReason.json(), { status: 400, errors: [{ field: 'billableReason', message: /required/ }] }, 'not without a reason')
+    t.match(await ok(await as(manager.token, { method: 'PATCH', url, payload: { billable: false, billableReason: 'warranty' } })), { billable: false, billableReason: 'warranty' }, 'a manager overrides')
     clock.set('2026-01-19T11:00:00+02:00') // one business hour consumed
     const urgent = await ok(await as(agent.token, { method: 'PATCH', url, payload: { priority: 'urgent' } }))
     t.equal(urgent.firstResponseDueAt, '2026-01-19T08:30:00.000Z', '30 minutes in total from 10:00: already overdue')
@@ -218,11 +252,37 @@ t.test('tickets', async (t) => {
       ['priority', 'normal', 'urgent'],
     ])
     t.ok(events.data.some((e: { type: string; field: string }) => e.type === 'sla.retargeted' && e.field === 'resolution'))
+    t.match(events.data.find((e: { field: string }) => e.field === 'billable'), { reason: 'warranty', actor: `agent:${manager.agentId}`, actorKind: 'agent' })
+    // Who, when, field, old → new, and the channel: the create came through an agent's call, every PATCH through the API.
+    const channels = (types: (type: string) => boolean) => [...new Set(events.data.filter((e: { type: string }) => types(e.type)).map((e: { channel: string | null }) => e.channel))]
+    t.same(channels((type) => type === 'ticket.created'), ['phone'])
+    t.same(channels((type) => type === 'ticket.updated' || type === 'sla.retargeted'), ['api'])
+    t.same(channels(() => true).filter((c) => c === null), [], 'no event without a channel')
     const page1 = await ok(await as(agent.token, { method: 'GET', url: `${url}/events?limit=2` }))
     const page2 = await ok(await as(agent.token, { method: 'GET', url: `${url}/events?limit=2&cursor=${page1.nextCursor}` }))
     t.equal(page2.data[0].id, events.data[2].id, 'events paginate in order')
     const badRef = await as(agent.token, { method: 'PATCH', url, payload: { teamId: '0190c5a4-0000-7000-8000-000000000000' } })
     t.match(badRef.json(), { code: 'REFERENCE_NOT_FOUND', errors: [{ field: 'teamId' }] })
+  })
+
+  t.test('billable: from the type before the queue; a manager overrides either way with a reason', async (t) => {
+    const freeTicket = await ok(await create({ subject: 'does not start', ticketTypeId: free!.id }), 201)
+    t.equal(freeTicket.billable, false, 'a free type is not billable on a billable-by-default queue')
+    t.equal((await ok(await create({ subject: 'untyped' }), 201)).billable, true, 'without a type the queue decides')
+    const url = `/v1/tickets/${freeTicket.id}`
+    t.equal((await as(agent.token, { method: 'PATCH', url, payload: { billable: true, billableReason: 'a how-to question' } })).statusCode, 403, 'not by an agent')
+    t.equal((await as(agent.token, { method: 'PATCH', url, payload: { billableReason: 'a how-to question' } })).statusCode, 403, 'not even the reason alone')
+    for (const billableReason of ['', '   ']) {
+      const blank = await as(manager.token, { method: 'PATCH', url, payload: { billable: true, billableReason } })
+      t.match(blank.json(), { status: 400, errors: [{ field: 'billableReason' }] }, `a reason of ${JSON.stringify(billableReason)} is no reason`)
+    }
+    const charged = await ok(await as(manager.token, { method: 'PATCH', url, payload: { billable: true, billableReason: 'a how-to question, not a fault' } }))
+    t.match(charged, { billable: true, billableReason: 'a how-to question, not a fault' })
+    const events = (await ok(await as(agent.token, { method: 'GET', url: `${url}/events` }))).data
+    t.match(
+      events.filter((e: { field: string | null }) => e.field === 'billable'),
+      [{ type: 'ticket.updated', old: false, new: true, reason: 'a how-to question, not a fault', actor: `agent:${manager.agentId}`, channel: 'api' }],
+    )
   })
 
   t.test('messages: replies drive the clocks, pending pauses, HTML sanitised, attachments', async (t) => {
@@ -386,6 +446,13 @@ t.test('tickets', async (t) => {
     t.equal(msgs.data.length, 2, "the source's message moved")
     const moved = await ctx.deps.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, source.id))
     t.same(moved.map((e) => e.type).filter((x) => !x.startsWith('sla.')), ['ticket.merged'], 'only the merge itself stays on the source')
+    // The merge's events say through which channel it was made, on both tickets.
+    const sourceEvents = (await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${source.id}/events?limit=100` }))).data
+    t.ok(sourceEvents.some((e: { type: string }) => e.type === 'sla.stopped'), 'the clocks stopped')
+    t.same([...new Set(sourceEvents.map((e: { channel: string | null }) => e.channel))], ['api'], "every one of the source's events: the merge and its clocks")
+    const targetEvents = (await ok(await as(agent.token, { method: 'GET', url: `/v1/tickets/${target.id}/events?limit=100` }))).data
+    t.match(targetEvents.filter((e: { type: string }) => e.type === 'ticket.merged_from'), [{ new: { ticketId: source.id }, actor: `agent:${agent.agentId}`, channel: 'api' }])
+    t.same(targetEvents.filter((e: { channel: string | null }) => e.channel === null), [], 'no event without a channel')
     t.ok((await ids(target.id, 'q=duplicate')).includes(target.id), 'search finds the target by the source text')
     const again = await as(agent.token, { method: 'POST', url: `/v1/tickets/${source.id}/merge`, payload: { targetId: target.id } })
     t.equal(again.statusCode, 409)
