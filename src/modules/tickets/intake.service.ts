@@ -16,7 +16,7 @@ import { checkIntake, type IntakeDecision, type IntakeRefusal } from '../contrac
 import { outboxRows } from '../outbox/outbox.service.ts'
 import { type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
 import { type Actor, actorKey, type EventInput, eventRows, eventsInsert } from './events.ts'
-import { planClockChange, selectFor } from './sla.service.ts'
+import { planClockChange, policySelectedEvent, selectFor } from './sla.service.ts'
 import type { TicketRow } from './tickets.repo.ts'
 
 export interface IntakeInput {
@@ -149,7 +149,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     queueId: input.queueId,
     priority,
   }
-  const { applied } = await selectFor(db, facts, contractPolicyId)
+  const { applied, selection } = await selectFor(db, facts, contractPolicyId)
   const bodyHtml = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
   const bodyText = firstMessageText(description, bodyHtml ?? undefined, input.subject)
   const searchText = `${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX)
@@ -166,7 +166,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     events.push({ type: 'intake.gate_overridden', field: 'contractId', old: { reason: gate.reason, detail: gate.detail }, new: null, reason: input.gateOverride!.reason })
   }
   events.push({ type: 'message.added', new: { messageId, visibility: 'public', attachments: files.length } })
-  if (applied) events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: null, new: { policyId: applied.policy.id, name: applied.policy.name } })
+  if (applied) events.push(policySelectedEvent(null, applied, selection.trail))
   events.push(...clocks.events)
   // Every value is a placeholder (Binder), so the statement is built once per shape and reused.
   const b = new Binder()
@@ -203,7 +203,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     stateCategory: state.category,
     teamId: queue!.defaultTeamId,
     tags: input.tags ?? [],
-    billable: type ? type.billable : queue!.billableByDefault,
+    billable: billableOf(type, queue!),
     gateOverrideReason: contractId ? null : input.gateOverride!.reason,
     createdBy: actorKey(input.createdBy),
     lastCustomerMessageAt: at,
@@ -270,11 +270,17 @@ async function readIntakeConfig(db: Db): Promise<IntakeConfig> {
 }
 const cachedIntakeConfig = configCache(INTAKE_CONFIG_CACHE_MS, readIntakeConfig)
 
-async function intakeConfig(db: Db, queueId: string, typeId: string | undefined) {
+export async function intakeConfig(db: Db, queueId: string, typeId: string | undefined) {
   let config = await cachedIntakeConfig(db)
   if (!config.queues.has(queueId) || (typeId && !config.types.has(typeId)) || !config.defaultState) config = await readIntakeConfig(db)
   return { queue: config.queues.get(queueId), type: typeId ? config.types.get(typeId) : undefined, state: config.defaultState }
 }
+
+/**
+ * Whether work on a ticket is billable until a manager decides otherwise (with a reason): as its
+ * type says, else as its queue says. Intake sets it so; a PATCH of the type or queue follows it.
+ */
+export const billableOf = (type: { billable: boolean } | undefined, queue: { billableByDefault: boolean }): boolean => (type ? type.billable : queue.billableByDefault)
 
 /** The site and equipment, when given, must belong to the requester's organization. */
 export async function foreignRefs(db: Db, organizationId: string, refs: { siteId?: string | null; equipmentId?: string | null }): Promise<FieldError[]> {

@@ -114,6 +114,25 @@ export async function selectFor(
   return { applied: active.find((a) => a.policy.id === selection.policy!.id)!, selection: { policy: selection.policy, trail } }
 }
 
+/**
+ * The `sla.policy_selected` event of a selection that changed the ticket's policy. It carries the
+ * selection's explanation as it was made, so `GET /v1/tickets/{id}/sla` can say why the ticket holds
+ * its policy after policies are added, edited or deactivated. Only the entries that decided it are
+ * kept: the policies that matched (the winner and those it beat) and the contract's own policy when
+ * it was inactive (the one entry without conditions that does not match). Policies that did not
+ * match are left out: their number grows with the configuration, not with the decision, and their
+ * reasons name other customers' organizations, contracts and sites.
+ */
+export function policySelectedEvent(old: AppliedPolicy | null, next: AppliedPolicy | null, trail: TicketTrailEntry[]): EventInput {
+  const ref = (a: AppliedPolicy) => ({ policyId: a.policy.id, name: a.policy.name })
+  return {
+    type: 'sla.policy_selected',
+    field: 'slaPolicyId',
+    old: old ? ref(old) : null,
+    new: next ? { ...ref(next), trail: trail.filter((e) => e.matched || e.conditions.length === 0) } : null,
+  }
+}
+
 export async function loadPolicy(db: Db, id: string | null): Promise<AppliedPolicy | null> {
   if (!id) return null
   const cached = (await activePolicies(db)).find((a) => a.policy.id === id)

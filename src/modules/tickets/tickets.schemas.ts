@@ -206,6 +206,20 @@ export const TicketSla = Type.Object({
   ticketId: Uuid(),
   policy: Nullable(Type.Object({ id: Uuid(), name: Type.String() })),
   clocks: Type.Array(ClockView),
-  selection: Type.Array(Type.Unknown(), { description: 'why this policy applies: the selection trail for the ticket as it is now' }),
+  selectedAt: Nullable(DateTime({ description: 'when the selection that gave the ticket its policy (or took it away) was made; null when none was recorded' })),
+  selection: Type.Array(Type.Unknown(), {
+    description:
+      'why the ticket holds this policy: the trail of that selection as it was made (the policies that matched, the winner first, and an inactive contract policy); policies that did not match are not recorded. Empty when no policy matched',
+  }),
+  reselection: Type.Object(
+    {
+      policy: Nullable(Type.Object({ id: Uuid(), name: Type.String() })),
+      differs: Type.Boolean({ description: 'selection would now pick another policy (or none)' }),
+    },
+    {
+      description:
+        "the policy selection with today's policies would pick for the ticket as it is; the ticket keeps its own until its queue, type, priority, site or equipment changes",
+    },
+  ),
 })
 export type TicketSla = Static<typeof TicketSla>

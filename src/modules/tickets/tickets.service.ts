@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, notLike, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import type { Channel } from '../../db/schema/directory.ts'
 import { agents, contracts, messageAttachments, queues, teams, ticketEvents, ticketMessages, tickets, ticketTypes } from '../../db/schema/index.ts'
@@ -12,8 +12,8 @@ import { canTransition } from '../../lib/state-machine.ts'
 import { type Actor, actorKey, actorOf, type EventInput, type EventRow, recordEvents, requestChannel, slaEvents } from './events.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
 import type { IncomingFile } from './attachments.ts'
-import { foreignRefs, intakeTicket, SEARCH_TEXT_MAX } from './intake.service.ts'
-import { applyClockChange, type ClockChange, loadClocks, loadPolicy, selectFor } from './sla.service.ts'
+import { billableOf, foreignRefs, intakeConfig, intakeTicket, SEARCH_TEXT_MAX } from './intake.service.ts'
+import { applyClockChange, type ClockChange, loadClocks, loadPolicy, policySelectedEvent, selectFor, type TicketTrailEntry } from './sla.service.ts'
 import * as repo from './tickets.repo.ts'
 import type { CreateTicket, ListTicketsQuery, MergeTicket, Ticket, TicketSla, UpdateTicket } from './tickets.schemas.ts'
 
@@ -145,7 +145,8 @@ const SLA_FIELDS: readonly string[] = ['queueId', 'ticketTypeId', 'priority', 's
  * Applies a PATCH: every changed field becomes an event (old → new); a state change must be an
  * allowed transition (409 naming `state`) and moves the SLA clocks; a change of the facts SLA
  * selection looks at re-selects the policy and re-targets the clocks, keeping consumed time.
- * The billable flag is a commercial decision: managers and admins only, with a reason.
+ * The billable flag follows the type (else the queue) as at intake, until a manager or admin
+ * overrides it with a reason: a commercial decision that later type or queue changes keep.
  */
 export async function updateTicket(deps: Deps, principal: Principal, id: string, version: number | undefined, patch: UpdateTicket): Promise<Ticket> {
   if ((patch.billable !== undefined || patch.billableReason !== undefined) && !(principal.kind === 'agent' && principal.role !== 'agent')) {
@@ -186,10 +187,20 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
     ;(set as Record<string, unknown>)[f] = v
     events.push({ type: 'ticket.updated', field: f, old: t[f], new: v })
   }
-  if (patch.billable !== undefined && patch.billable !== t.billable) {
+  // A manager's decision, even one confirming the current value, is kept with its reason: from
+  // then on the flag no longer follows the type or queue.
+  if (patch.billable !== undefined && (patch.billable !== t.billable || patch.billableReason !== t.billableReason)) {
     set.billable = patch.billable
     set.billableReason = patch.billableReason!
     events.push({ type: 'ticket.updated', field: 'billable', old: t.billable, new: patch.billable, reason: patch.billableReason })
+  } else if (patch.billable === undefined && t.billableReason === null && (set.ticketTypeId !== undefined || set.queueId)) {
+    const routed = { ...t, ...set }
+    const { queue, type } = await intakeConfig(tx, routed.queueId, routed.ticketTypeId ?? undefined)
+    const billable = billableOf(type, queue!)
+    if (billable !== t.billable) {
+      set.billable = billable
+      events.push({ type: 'ticket.updated', field: 'billable', old: t.billable, new: billable, reason: type ? `follows the ticket type ${type.name}` : `follows the queue ${queue!.name}` })
+    }
   }
   const changes: ClockChange[] = []
   let stateChange: { from: string; to: string; fromCategory: string; category: string } | undefined
@@ -213,11 +224,10 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
   const merged = { ...t, ...set } as repo.TicketRow
   if (Object.keys(set).some((k) => SLA_FIELDS.includes(k))) {
     const terms = await contractTerms(tx, t.contractId)
-    next = (await selectFor(tx, factsOf(merged, terms.planId), terms.slaPolicyId)).applied
+    const selected = await selectFor(tx, factsOf(merged, terms.planId), terms.slaPolicyId)
+    next = selected.applied
     changes.unshift({ kind: 'facts', category: t.stateCategory, firstResponded: t.firstResponseAt !== null })
-    if (next?.policy.id !== old?.policy.id) {
-      events.push({ type: 'sla.policy_selected', field: 'slaPolicyId', old: old ? { policyId: old.policy.id, name: old.policy.name } : null, new: next ? { policyId: next.policy.id, name: next.policy.name } : null })
-    }
+    if (next?.policy.id !== old?.policy.id) events.push(policySelectedEvent(old, next, selected.selection.trail))
   }
   if (!events.length) return t
   let clocks = await loadClocks(tx, t.id)
@@ -256,7 +266,8 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
 
 /**
  * Merges a ticket into another of the same organization: its messages, attachments and events
- * move to the target, the merged ticket points to it, is closed and its clocks stop.
+ * (but for its clocks' `sla.*` events) move to the target, the merged ticket points to it, is
+ * closed and its clocks stop.
  */
 export async function mergeTicket(deps: Deps, principal: Principal, id: string, input: MergeTicket): Promise<Ticket> {
   const now = deps.clock.now()
@@ -284,7 +295,12 @@ export async function mergeTicket(deps: Deps, principal: Principal, id: string, 
 
     await tx.update(ticketMessages).set({ ticketId: target.id }).where(eq(ticketMessages.ticketId, source.id))
     await tx.update(messageAttachments).set({ ticketId: target.id }).where(eq(messageAttachments.ticketId, source.id))
-    await tx.update(ticketEvents).set({ ticketId: target.id }).where(eq(ticketEvents.ticketId, source.id))
+    // The source's clock events stay with its clocks, which do not move: on the target they would
+    // mix another ticket's timelines and policy selection into its `/sla`.
+    await tx
+      .update(ticketEvents)
+      .set({ ticketId: target.id })
+      .where(and(eq(ticketEvents.ticketId, source.id), notLike(ticketEvents.type, 'sla.%')))
     const policy = await loadPolicy(tx, source.slaPolicyId)
     const clocks = await applyClockChange(tx, source.id, { kind: 'merged' }, policy, policy, source.priority, now)
     const [merged] = await tx
@@ -341,18 +357,26 @@ export async function listTicketEvents(deps: Deps, principal: Principal, id: str
   return toPage('ticket-events', rows, limit, (r) => [r.id], toEvent)
 }
 
-/** Each clock with its timeline (from the event log) and why the policy applies (selection trail as the ticket is now). */
+/**
+ * Each clock with its timeline (from the event log) and why the ticket holds its policy: the trail
+ * recorded by the selection that gave it (its `sla.policy_selected` event), not one recomputed
+ * against today's policies, which could name one policy and justify another. Whether selection
+ * with today's policies would pick another one is said apart (`reselection`): the ticket keeps its
+ * policy until a fact selection looks at changes.
+ */
 export async function getTicketSla(deps: Deps, principal: Principal, id: string): Promise<TicketSla> {
   const t = await visibleTicket(deps.db, principal, id)
   const now = deps.clock.now().getTime()
   const policy = await loadPolicy(deps.db, t.slaPolicyId)
   const clocks = await loadClocks(deps.db, id)
   const events = await slaEvents(deps.db, id)
+  const selected = events.filter((e) => e.type === 'sla.policy_selected').at(-1)
   const terms = await contractTerms(deps.db, t.contractId)
-  const { selection } = await selectFor(deps.db, factsOf(t, terms.planId), terms.slaPolicyId)
+  const current = (await selectFor(deps.db, factsOf(t, terms.planId), terms.slaPolicyId)).applied
   return {
     ticketId: t.id,
     policy: policy ? { id: policy.policy.id, name: policy.policy.name } : null,
+    selectedAt: selected ? selected.createdAt.toISOString() : null,
     clocks: clocks.map((c) => ({
       kind: c.kind,
       status: c.status,
@@ -378,7 +402,12 @@ export async function getTicketSla(deps: Deps, principal: Principal, id: string)
           }
         }),
     })),
-    selection: selection.trail,
+    // Events recorded before the trail was kept in them have none: nothing is explained rather than the wrong thing.
+    selection: (selected?.new as { trail?: TicketTrailEntry[] } | null)?.trail ?? [],
+    reselection: {
+      policy: current ? { id: current.policy.id, name: current.policy.name } : null,
+      differs: (current?.policy.id ?? null) !== t.slaPolicyId,
+    },
   }
 }
 
