@@ -1,5 +1,9 @@
 import { fileTypeFromBuffer } from 'file-type'
 
+// Control characters (C0, DEL, C1) and the Unicode bidi controls that make "exe.pdf" display as "fdp.exe".
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
 /**
  * A filename safe to store and to send back in Content-Disposition: no directory parts
  * (either separator), no control or bidi-override characters, no leading dots (hidden or
@@ -8,9 +12,7 @@ import { fileTypeFromBuffer } from 'file-type'
 export function sanitizeFilename(name: string | undefined, fallback = 'attachment'): string {
   let n = (name ?? '').normalize('NFC')
   n = n.split(/[\\/]/).pop() ?? ''
-  // Control characters, DEL, and Unicode bidi controls that make "exe.pdf" display as "fdp.exe".
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  n = n.replace(/[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+  n = n.replace(CONTROL_CHARS, '')
   n = n.replace(/[<>:"|?*]/g, '_').trim()
   n = n.replace(/^\.+/, '').trim()
   if (!n) return fallback
@@ -20,6 +22,22 @@ export function sanitizeFilename(name: string | undefined, fallback = 'attachmen
     n = n.slice(0, 200 - ext.length) + ext
   }
   return n
+}
+
+/**
+ * Why a filename a client chose is refused, or null. A path or a control character in a name is
+ * a client's mistake (or an attack) it can correct, so the API says so instead of guessing what
+ * was meant; mail, whose sender cannot be asked again, goes through sanitizeFilename only.
+ */
+export function filenameFault(name: string): string | null {
+  const separator = /[\\/]/.exec(name)
+  if (separator) return `contains the path separator ${separator[0]}: give the file's name without a directory`
+  const controls = name.match(CONTROL_CHARS)
+  if (controls) {
+    const codes = [...new Set(controls)].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+    return `contains the control character${codes.length > 1 ? 's' : ''} ${codes.join(', ')}`
+  }
+  return null
 }
 
 const TEXTUAL = /^(text\/|application\/(json|xml|csv))/

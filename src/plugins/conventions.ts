@@ -35,7 +35,7 @@ export function created<T extends { id: string; version?: number }>(reply: Fasti
   return body
 }
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } })
+export const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } })
 
 /** OpenAPI error responses every authenticated route can give. */
 export const errorResponses = {

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { problem } from './conventions.ts'
 
 export const API_TAGS = [
   { name: 'system', description: 'Health, readiness and the first admin' },
@@ -27,6 +28,8 @@ export const API_TAGS = [
   { name: 'jobs', description: 'Scheduled jobs and the record of their runs' },
   { name: 'mail', description: 'Inbound mail held in quarantine: read, download, release or discard' },
 ]
+
+const bodyTooLarge = problem('The body is larger than BODY_LIMIT_BYTES')
 
 export default fp(
   async (app: FastifyInstance, opts: { version: string; serverUrl?: string }) => {
@@ -55,6 +58,14 @@ export default fp(
       },
     })
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } })
+    // Fastify's bodyLimit refuses any body over BODY_LIMIT_BYTES with 413 before a handler runs,
+    // so every route that takes a body can answer it; routes with limits of their own (uploads)
+    // declare a 413 that names them, which is kept.
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema as { body?: unknown; response?: Record<string, unknown> } | undefined
+      if (!schema?.body || schema.response?.[413]) return
+      route.schema = { ...schema, response: { ...schema.response, 413: bodyTooLarge } }
+    })
   },
   { name: 'openapi' },
 )

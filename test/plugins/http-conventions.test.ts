@@ -146,4 +146,25 @@ t.test('cross-cutting HTTP behaviour', async (t) => {
       }
     }
   })
+
+  t.test('the OpenAPI document: 413 wherever a body is taken, attachments as downloads', async (t) => {
+    type Response = { description: string; headers?: Record<string, { schema: unknown }>; content?: Record<string, { schema: unknown }> }
+    type Op = { operationId: string; requestBody?: { content: Record<string, unknown> }; responses: Record<string, Response> }
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, Op>> }
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p))
+    const withBody = ops.filter((op) => op.requestBody)
+    t.ok(withBody.length > 20)
+    for (const op of withBody) t.ok(op.responses['413']?.content?.['application/problem+json'], `${op.operationId} declares 413 as a problem`)
+    const byId = (id: string) => ops.find((op) => op.operationId === id)!
+    for (const id of ['createTicket', 'addTicketMessage']) {
+      const op = byId(id)
+      t.ok(op.requestBody?.content['multipart/form-data'], `${id} takes uploads`)
+      t.match(op.responses['413']?.description, /ATTACHMENT_MAX_BYTES.*MESSAGE_ATTACHMENTS_MAX_BYTES/, `${id}: its 413 names the upload limits`)
+      t.match(op.responses['422']?.description, /path separator.*HTML with scripts/, `${id}: its 422 names the refusals`)
+    }
+    const download = byId('downloadAttachment').responses
+    t.same(download['200']?.content, { '*/*': { schema: { type: 'string', format: 'binary' } } }, 'any type, as bytes; not JSON')
+    t.match(download['200']?.headers, { 'content-disposition': { schema: { type: 'string' } }, 'x-content-type-options': { schema: { const: 'nosniff' } } })
+    t.match(download['404'], { description: /cannot see its ticket.*internal note/, content: { 'application/problem+json': {} } })
+  })
 })

@@ -3,8 +3,8 @@ import sanitizeHtml from 'sanitize-html'
 import type { Config } from '../../config.ts'
 import type { Db } from '../../db/client.ts'
 import { messageAttachments } from '../../db/schema/index.ts'
-import { AppError } from '../../lib/errors.ts'
-import { detectContentType, sanitizeFilename } from '../../lib/files.ts'
+import { AppError, type FieldError } from '../../lib/errors.ts'
+import { detectContentType, filenameFault, sanitizeFilename } from '../../lib/files.ts'
 import type { BlobStore } from '../blobs/blob-store.ts'
 
 /** A file as a channel received it: the API's multipart part, a mail attachment. */
@@ -85,12 +85,65 @@ export const attachmentsOfTicket = (db: Db, ticketId: string, messageIds?: strin
  * HTML as clients may send it: sanitize-html's defaults keep formatting and links and drop
  * scripts, event handlers, iframes and styles; images are allowed by `cid:`/https source only.
  */
-export function sanitizeBody(html: string): string {
-  return sanitizeHtml(html, {
-    allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img'],
-    allowedAttributes: { ...sanitizeHtml.defaults.allowedAttributes, img: ['src', 'alt', 'width', 'height'] },
-    allowedSchemes: ['https', 'mailto', 'cid'],
+const BODY_HTML: sanitizeHtml.IOptions = {
+  allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img'],
+  allowedAttributes: { ...sanitizeHtml.defaults.allowedAttributes, img: ['src', 'alt', 'width', 'height'] },
+  allowedSchemes: ['https', 'mailto', 'cid'],
+}
+
+export const sanitizeBody = (html: string): string => sanitizeHtml(html, BODY_HTML)
+
+/** Elements that run code or load another document into the page. */
+const ACTIVE_ELEMENTS = new Set(['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet'])
+/** Attributes whose value a browser follows or loads as a URL. */
+const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'background', 'poster', 'cite', 'longdesc', 'lowsrc', 'dynsrc'])
+
+/** The scheme a browser would see: it ignores spaces and control characters around and tabs and newlines inside it. */
+function scriptScheme(url: string): string | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: browsers drop these characters before reading the scheme
+  const m = /^(javascript|vbscript):/.exec(url.replace(/[\u0000-\u0020]/g, '').toLowerCase())
+  return m ? m[1]! : null
+}
+
+/**
+ * What in `html` would run code in a browser: script-like elements, event-handler attributes,
+ * javascript:/vbscript: URLs. The walk is sanitize-html's own (its htmlparser2, with the options
+ * sanitizeBody uses, entities decoded), so tags and attributes are read exactly as the
+ * sanitiser reads them. sanitizeBody still runs on what passes: this names the problem for a
+ * client, the sanitiser is what keeps stored HTML safe.
+ */
+export function activeContent(html: string): string[] {
+  const found = new Set<string>()
+  sanitizeHtml(html, {
+    ...BODY_HTML,
+    onOpenTag: (tag, attribs) => {
+      if (ACTIVE_ELEMENTS.has(tag)) found.add(`a <${tag}> element`)
+      for (const [name, value] of Object.entries(attribs)) {
+        if (name.length > 2 && name.startsWith('on')) found.add(`an ${name} event-handler attribute on <${tag}>`)
+        const scheme = URL_ATTRIBUTES.has(name) ? scriptScheme(value) : null
+        if (scheme) found.add(`a ${scheme}: URL in the ${name} of <${tag}>`)
+      }
+    },
   })
+  return [...found]
+}
+
+/**
+ * The API's refusals of what mail intake cleans silently: a filename with a path or control
+ * characters, HTML with active content. An API client can correct its request and send it
+ * again, so it is told precisely instead of having its input changed under it; a mail sender
+ * cannot be asked, so mail goes straight to intake, which sanitises. Checks only: nothing is
+ * written before or by this.
+ */
+export function refuseUnsafeInput(bodyHtml: string | undefined, files: readonly IncomingFile[]): void {
+  const errors: FieldError[] = []
+  for (const [i, f] of files.entries()) {
+    const fault = f.filename === undefined ? null : filenameFault(f.filename)
+    if (fault) errors.push({ in: 'body', field: `files.${i}.filename`, message: fault })
+  }
+  const active = bodyHtml ? activeContent(bodyHtml) : []
+  if (active.length) errors.push({ in: 'body', field: 'bodyHtml', message: `has active content, which is refused rather than removed: ${active.join('; ')}` })
+  if (errors.length) throw new AppError('UNPROCESSABLE', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors })
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }

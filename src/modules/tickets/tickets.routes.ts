@@ -8,9 +8,9 @@ import type { Deps } from '../../deps.ts'
 import { AppError, invalidField } from '../../lib/errors.ts'
 import { contentDisposition } from '../../lib/files.ts'
 import { IdParams, PageQuery } from '../../lib/schemas.ts'
-import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, withEtag } from '../../plugins/conventions.ts'
+import { created, errorResponses, IdempotencyHeader, IfMatchHeader, ifMatchVersion, problem, withEtag } from '../../plugins/conventions.ts'
 import { TICKETS_READ, TICKETS_WRITE } from '../access.ts'
-import { type IncomingFile, tooLarge, tooMany, tooMuch } from './attachments.ts'
+import { type IncomingFile, refuseUnsafeInput, tooLarge, tooMany, tooMuch } from './attachments.ts'
 import * as messages from './messages.service.ts'
 import {
   CreateMessage,
@@ -30,6 +30,17 @@ import * as service from './tickets.service.ts'
 
 const MESSAGE_FIELDS = new Set(['visibility', 'bodyText', 'bodyHtml', 'channel'])
 const TICKET_FIELDS = new Set(['ticket'])
+
+/** The responses of a route that takes files: the upload limits, and the refusals of unsafe names and HTML. */
+const uploadResponses = {
+  ...errorResponses,
+  413: problem(
+    'A file is over ATTACHMENT_MAX_BYTES, the files together are over MESSAGE_ATTACHMENTS_MAX_BYTES, or a JSON body is over BODY_LIMIT_BYTES; `errors` names the file',
+  ),
+  422: problem(
+    'A rule refused the request: e.g. an empty file, more than MESSAGE_ATTACHMENTS_MAX_COUNT files, a filename with a path separator or a control character (`files.N.filename`), HTML with scripts, frames, objects, event handlers or javascript: URLs (`bodyHtml`), or a reused Idempotency-Key',
+  ),
+}
 
 /** Reads a multipart body: its text fields (only `allowed` ones) and files, refusing early once a limit is passed. */
 async function readParts(request: FastifyRequest, deps: Deps, allowed: Set<string>): Promise<{ fields: Record<string, string>; files: IncomingFile[] }> {
@@ -95,6 +106,8 @@ async function readTicketMultipart(request: FastifyRequest, deps: Deps): Promise
 export async function ticketRoutes(fastify: FastifyInstance, { deps }: { deps: Deps }) {
   // Multipart is for message uploads only, so it is registered in this plugin's scope.
   await fastify.register(multipart, {
+    // The name as the client sent it, directory and all: a path in it is refused (refuseUnsafeInput), not cut off unseen.
+    preservePath: true,
     limits: {
       fileSize: deps.config.ATTACHMENT_MAX_BYTES,
       files: deps.config.MESSAGE_ATTACHMENTS_MAX_COUNT + 1,
@@ -129,11 +142,12 @@ export async function ticketRoutes(fastify: FastifyInstance, { deps }: { deps: D
             },
           },
         },
-        response: { 201: Ticket, ...errorResponses },
+        response: { 201: Ticket, ...uploadResponses },
       },
     },
     async (request, reply) => {
       const { input, files } = request.isMultipart() ? await readTicketMultipart(request, deps) : { input: request.body as CreateTicket, files: [] }
+      refuseUnsafeInput(input.bodyHtml, files)
       return created(reply, '/v1/tickets', await service.createTicket(deps, request.principal!, input, files))
     },
   )
@@ -237,11 +251,12 @@ export async function ticketRoutes(fastify: FastifyInstance, { deps }: { deps: D
             },
           },
         },
-        response: { 201: Message, ...errorResponses },
+        response: { 201: Message, ...uploadResponses },
       },
     },
     async (request, reply) => {
-      const input = request.isMultipart() ? await readMultipart(request, deps) : (request.body as CreateMessage)
+      const input: messages.NewMessage = request.isMultipart() ? await readMultipart(request, deps) : (request.body as CreateMessage)
+      refuseUnsafeInput(input.bodyHtml, input.files ?? [])
       const m = await messages.addMessage(deps, request.principal!, request.params.id, input)
       reply.code(201).header('location', `/v1/tickets/${m.ticketId}/messages/${m.id}`)
       return m
@@ -266,7 +281,19 @@ export async function ticketRoutes(fastify: FastifyInstance, { deps }: { deps: D
         operationId: 'downloadAttachment',
         summary: 'Download an attachment (always as a download, with the type detected from its content)',
         params: IdParams,
-        response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), ...errorResponses },
+        response: {
+          200: {
+            // OpenAPI ignores a declared Content-Type header, so the type is described here.
+            description: 'The file, as a download, with the Content-Type detected from its content when it was stored (application/octet-stream when unknown)',
+            headers: {
+              'content-disposition': { type: 'string', description: "Always `attachment`, with the stored (sanitised) name as filename and filename* (UTF-8)" },
+              'x-content-type-options': { type: 'string', const: 'nosniff', description: 'Browsers may not guess another type from the content' },
+            },
+            content: { '*/*': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
+          },
+          ...errorResponses,
+          404: problem("No such attachment, or the caller cannot see its ticket (for a contact: or it belongs to an internal note); the same answer either way, so its existence is not revealed"),
+        },
       },
     },
     async (request, reply) => {
