@@ -11,7 +11,8 @@
  * tail of distinct lexemes a real index carries. Subjects have 3–8 words, messages 6–30. The text
  * is made here from a generator seeded per ticket (the same on every run) and sent as arrays,
  * 10,000 tickets a statement (generating it in SQL took minutes per 100,000 tickets). The search document is built
- * as intake and replies build it: subject and the public messages, `simple` configuration.
+ * as intake and replies build it: subject and the public messages, folded by the service's
+ * foldSearchText (src/lib/search-text.ts) here, `simple` configuration.
  *
  * For speed the tickets' and messages' secondary indexes are dropped during the load and
  * recreated after it (their definitions read from pg_indexes, so they stay the migration's),
@@ -20,6 +21,7 @@
  *   npx tsx bench/_seed-tickets.ts <database url> [tickets] [organizations]
  */
 import pg from 'pg'
+import { foldSearchText } from '../src/lib/search-text.ts'
 import { mulberry32 } from './_lib.ts'
 
 /** Per language, most frequent first (function words, then the words of software support). */
@@ -167,18 +169,20 @@ export async function seedTickets(url: string, tickets = 1_000_000, organization
     await c.query(`create temporary table seed_states as select row_number() over (order by position, key) - 1 as n, id, category from ticket_states`)
     await c.query(`create index on seed_orgs (n)`)
     await step(`text for ${tickets} tickets (made here, sent as arrays)`, async () => {
-      await c.query(`create temporary table seed_text (g int, id uuid, subject text, m1 text, m2 text, m3 text, created timestamptz)`)
+      // d1–d3: the search document's parts, folded as the service folds them (intake: subject and first message; then each reply).
+      await c.query(`create temporary table seed_text (g int, id uuid, subject text, m1 text, m2 text, m3 text, d1 text, d2 text, d3 text, created timestamptz)`)
       const chunk = 10_000
       for (let from = 1; from <= tickets; from += chunk) {
         const gs: number[] = []
-        const texts: string[][] = [[], [], [], []]
+        const texts: string[][] = [[], [], [], [], [], [], []]
         for (let g = from; g < Math.min(from + chunk, tickets + 1); g++) {
           gs.push(g)
-          for (const [i, t] of ticketText(g).entries()) texts[i]!.push(t)
+          const [s, m1, m2, m3] = ticketText(g)
+          for (const [i, t] of [s, m1, m2, m3, foldSearchText(`${s}\n${m1}`), foldSearchText(m2), foldSearchText(m3)].entries()) texts[i]!.push(t)
         }
         await c.query(
-          `insert into seed_text select g, gen_random_uuid(), s, m1, m2, m3, now() - make_interval(mins => ((g::bigint * 7919) % 525600)::int)
-           from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) u(g, s, m1, m2, m3)`,
+          `insert into seed_text select g, gen_random_uuid(), s, m1, m2, m3, d1, d2, d3, now() - make_interval(mins => ((g::bigint * 7919) % 525600)::int)
+           from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) u(g, s, m1, m2, m3, d1, d2, d3)`,
           [gs, ...texts],
         )
       }
@@ -189,7 +193,7 @@ export async function seedTickets(url: string, tickets = 1_000_000, organization
          team_id, tags, billable, gate_override_reason, created_by, last_customer_message_at, search, next_due_at, created_at, updated_at)
        select x.id, x.subject, jsonb_build_object('text', x.m1), 'email', o.contact_id, o.id, null, q.id,
          (array['low','normal','high','urgent'])[1 + (g % 4)], s.id, s.category, t.id, '{}', true, 'seeded', 'system:seed', x.created + interval '2 minutes',
-         to_tsvector('simple', x.subject || E'\\n' || x.m1) || to_tsvector('simple', x.m2) || to_tsvector('simple', x.m3),
+         to_tsvector('simple', x.d1) || to_tsvector('simple', x.d2) || to_tsvector('simple', x.d3),
          case when s.category in ('new', 'open') and g % 7 <> 0 then x.created + make_interval(hours => 1 + (g % 200)) end,
          x.created, x.created + make_interval(mins => (g % 5000))
        from seed_text x

@@ -9,12 +9,14 @@ import { listAgents } from '../modules/agents/agents.repo.ts'
 import { createAgent } from '../modules/agents/agents.service.ts'
 import { ensureBootstrapToken } from '../modules/auth/bootstrap.service.ts'
 import { randomSecret } from '../modules/auth/tokens.ts'
+import { reindexSearch } from '../modules/tickets/search.service.ts'
 
 /**
- * Administration from a shell on the server, for when no admin can log in:
+ * Administration from a shell on the server: agents, for when no admin can log in, and the search index:
  *   npm run admin -- create --email E --name N [--role admin|manager|agent] [--password P]
  *   npm run admin -- bootstrap-token
  *   npm run admin -- list
+ *   npm run admin -- reindex-search
  * Exit codes: 0 done, 1 failed, 2 usage error.
  */
 const USAGE = `usage: npm run admin -- <command> [options]
@@ -26,6 +28,10 @@ commands:
       while no agent exists, write a fresh one-time token for POST /v1/bootstrap and print its file
   list
       list agents
+  reindex-search
+      rebuild every ticket's search document from its subject and public messages, after an upgrade
+      that changes how text is folded for search (tickets written before it may not be found until then);
+      PostgreSQL: the service may keep running
 
 The database is the service's: DATABASE_URL, or the embedded one in DATA_DIR (stop the service first).`
 
@@ -93,7 +99,13 @@ async function list(args: string[]): Promise<void> {
   for (const r of rows) console.log([r.id, r.role.padEnd(7), r.active ? 'active  ' : 'disabled', r.email, r.name].join('  '))
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { create, 'bootstrap-token': bootstrapToken, list }
+async function reindex(args: string[]): Promise<void> {
+  parseArgs({ args, options: {}, strict: true, allowPositionals: false })
+  const done = await withDatabase((database) => reindexSearch(database.db))
+  console.log(`${done.rewritten} of ${done.tickets} search documents rebuilt`)
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { create, 'bootstrap-token': bootstrapToken, list, 'reindex-search': reindex }
 
 /** A failure in words, without echoing query parameters (drizzle's messages carry them: password hashes). */
 function describe(e: unknown): string {

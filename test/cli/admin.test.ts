@@ -50,11 +50,14 @@ t.test('admin CLI on the embedded database', { jobs: 2, skip: embeddedSkip }, as
     t.match(runs[1]!.stderr, /Unknown option '--bogus'/)
   })
 
-  t.test('an empty installation: list, bootstrap-token', async (t) => {
+  t.test('an empty installation: list, reindex-search, bootstrap-token', async (t) => {
     const dir = tempDir(t, 'deskledger-cli-')
     const empty = await admin(['list'], { DATA_DIR: dir })
     t.equal(empty.code, 0, empty.stderr)
     t.match(empty.stdout, /no agents yet/)
+    const reindexed = await admin(['reindex-search'], { DATA_DIR: dir })
+    t.equal(reindexed.code, 0, reindexed.stderr)
+    t.match(reindexed.stdout, /^0 of 0 search documents rebuilt$/m)
 
     const file = path.join(dir, 'bootstrap-token')
     writeFileSync(file, 'an older token\n')

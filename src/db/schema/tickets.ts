@@ -26,7 +26,7 @@ import { type Priority, PRIORITIES, queues, type StateCategory, ticketStates, ti
 
 const sqlList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '))
 
-/** Full-text document; written with to_tsvector('simple', …) by the service, never read back. */
+/** Full-text document; written with to_tsvector('simple', foldSearchText(…)) by the service, never read back. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
 
 /** Human ticket numbers (#1, #2 …): from a sequence, so they never repeat and never change. */

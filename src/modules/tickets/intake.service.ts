@@ -10,6 +10,7 @@ import type { Deps } from '../../deps.ts'
 import { configCache } from '../../lib/config-cache.ts'
 import { AppError, type FieldError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
+import { foldSearchText } from '../../lib/search-text.ts'
 import { missingDescriptionFields } from '../../lib/ticket-description.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { checkIntake, type IntakeDecision, type IntakeRefusal } from '../contracts/intake-gate.ts'
@@ -152,7 +153,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const { applied, selection } = await selectFor(db, facts, contractPolicyId)
   const bodyHtml = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
   const bodyText = firstMessageText(description, bodyHtml ?? undefined, input.subject)
-  const searchText = `${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX)
+  const searchText = foldSearchText(`${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX))
 
   // Ids are made here so the clocks, the ticket's SLA columns, the first message, the events and
   // the outbox row can be written without reading anything back: all of it is one statement, the

@@ -8,6 +8,7 @@ import type { Deps } from '../../deps.ts'
 import { AppError, notFound } from '../../lib/errors.ts'
 import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../lib/principal.ts'
+import { foldSearchText } from '../../lib/search-text.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
 import { findAttachment, type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
@@ -122,7 +123,7 @@ export async function addMessage(deps: Deps, principal: Principal | SystemAuthor
         if (!t.firstResponseAt) set.firstResponseAt = now
       } else set.lastCustomerMessageAt = now
     }
-    const searchText = isPublic && text ? text.slice(0, SEARCH_TEXT_MAX) : ''
+    const searchText = isPublic && text ? foldSearchText(text.slice(0, SEARCH_TEXT_MAX)) : ''
     await tx
       .update(tickets)
       .set({

@@ -3,10 +3,11 @@ import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Db } from '../../db/client.ts'
 import { literalLimit } from '../../db/crud.ts'
 import { Binder, preparedSql } from '../../db/prepared.ts'
-import { ticketEvents, ticketSlaClocks, tickets, ticketStates } from '../../db/schema/index.ts'
+import { ticketEvents, ticketMessages, ticketSlaClocks, tickets, ticketStates } from '../../db/schema/index.ts'
 import { AppError } from '../../lib/errors.ts'
 import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
 import { isoFromPg } from '../../lib/pg-timestamp.ts'
+import { foldSearchText } from '../../lib/search-text.ts'
 import { type ListTicketsQuery, Ticket } from './tickets.schemas.ts'
 
 /**
@@ -87,7 +88,7 @@ export async function listTickets(
     q.updatedFrom ? sql`${tickets.updatedAt} >= ${v(q.updatedFrom)}::timestamptz` : undefined,
     q.updatedTo ? sql`${tickets.updatedAt} <= ${v(q.updatedTo)}::timestamptz` : undefined,
     q.dueBefore ? sql`${tickets.nextDueAt} <= ${v(q.dueBefore)}::timestamptz` : undefined,
-    q.q ? sql`${tickets.search} @@ websearch_to_tsquery('simple', ${v(q.q)}::text)` : undefined,
+    q.q ? sql`${tickets.search} @@ websearch_to_tsquery('simple', ${v(foldSearchText(q.q))}::text)` : undefined,
     q.breached === undefined
       ? undefined
       : sql`${q.breached ? sql`` : sql`not `}exists (select 1 from ${ticketSlaClocks} c where c.ticket_id = ${tickets.id} and ((c.status = 'running' and c.due_at < ${v(now.toISOString())}::timestamptz) or (c.status = 'met' and c.met_at > c.due_at)))`,
@@ -125,6 +126,57 @@ export async function listTickets(
     for (const k of TIMESTAMP_FIELDS) row[k] = isoFromPg(row[k] as string | null)
     return r as Ticket
   })
+}
+
+/** The next tickets in id order, locked: a reindex batch, so no reply lands between reading a document's text and writing it. */
+export async function lockTicketsAfter(db: Db, after: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(sql`${tickets.id} > ${after}::uuid`)
+    .orderBy(asc(tickets.id))
+    .limit(literalLimit(limit))
+    .for('update')
+  return rows.map((r) => r.id)
+}
+
+export type SearchSource = {
+  id: string
+  subject: string
+  /** Subjects of the tickets merged into this one, at any depth, one a line ('' for none). */
+  merged: string
+  /** The public messages in order, each cut at `max` characters, one after another ('' for none). */
+  messages: string
+}
+
+/**
+ * What these tickets' search documents are made of, read with the tickets locked by the caller:
+ * intake wrote the subject and the first message, each public reply was appended, and a merge
+ * appended the merged ticket's document (its messages moved here; its subject stayed behind).
+ */
+export async function searchSources(db: Db, ids: string[], max: number): Promise<SearchSource[]> {
+  const { rows } = await db.execute<SearchSource>(sql`
+    with recursive merged (root, id, subject) as (
+      select ${tickets.mergedIntoId}, ${tickets.id}, ${tickets.subject} from ${tickets} where ${tickets.mergedIntoId} = any(${sql.param(ids)}::uuid[])
+      union all
+      select merged.root, t.id, t.subject from ${tickets} t join merged on t.merged_into_id = merged.id
+    )
+    select t.id, t.subject,
+      coalesce((select string_agg(merged.subject, E'\n' order by merged.id) from merged where merged.root = t.id), '') as merged,
+      coalesce((select string_agg(left(m.body_text, ${max}::int), E'\n' order by m.id) from ${ticketMessages} m
+        where m.ticket_id = t.id and m.visibility = 'public'), '') as messages
+    from ${tickets} t where t.id = any(${sql.param(ids)}::uuid[])`)
+  return rows
+}
+
+/** Writes search documents from their folded text; only those that change. Returns how many did. */
+export async function writeSearchDocuments(db: Db, docs: Array<{ id: string; text: string }>): Promise<number> {
+  const rows = await db.execute(sql`
+    update ${tickets} t set search = to_tsvector('simple', d.text)
+    from unnest(${sql.param(docs.map((d) => d.id))}::uuid[], ${sql.param(docs.map((d) => d.text))}::text[]) d (id, text)
+    where t.id = d.id and t.search <> to_tsvector('simple', d.text)
+    returning t.id`)
+  return rows.rows.length
 }
 
 /** `publicOnly`: without the events of internal notes (what a contact may see). */

@@ -12,7 +12,8 @@ import { canTransition } from '../../lib/state-machine.ts'
 import { type Actor, actorKey, actorOf, type EventInput, type EventRow, recordEvents, requestChannel, slaEvents } from './events.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
 import type { IncomingFile } from './attachments.ts'
-import { billableOf, foreignRefs, intakeConfig, intakeTicket, SEARCH_TEXT_MAX } from './intake.service.ts'
+import { billableOf, foreignRefs, intakeConfig, intakeTicket } from './intake.service.ts'
+import { searchDocumentText } from './search.service.ts'
 import { applyClockChange, type ClockChange, loadClocks, loadPolicy, policySelectedEvent, selectFor, type TicketTrailEntry } from './sla.service.ts'
 import * as repo from './tickets.repo.ts'
 import type { CreateTicket, ListTicketsQuery, MergeTicket, Ticket, TicketSla, UpdateTicket } from './tickets.schemas.ts'
@@ -238,12 +239,7 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
     if (i < changes.length - 1) clocks = await loadClocks(tx, t.id)
   }
   // The search document is the subject plus the public messages: a new subject rebuilds it.
-  const search = set.subject
-    ? {
-        search: sql`to_tsvector('simple', ${set.subject} || coalesce((select string_agg(E'\n' || left(${ticketMessages.bodyText}, ${SEARCH_TEXT_MAX}), '' order by ${ticketMessages.id})
-          from ${ticketMessages} where ${ticketMessages.ticketId} = ${t.id} and ${ticketMessages.visibility} = 'public'), ''))`,
-      }
-    : {}
+  const search = set.subject ? { search: sql`to_tsvector('simple', ${await searchDocumentText(tx, t.id, set.subject)})` } : {}
   const [updated] = await tx
     .update(tickets)
     .set({ ...set, ...search, version: sql`${tickets.version} + 1`, updatedAt: now })
