@@ -164,10 +164,13 @@ export function stopClock(c: SlaClock, cal: BusinessCalendar | null, now: number
   return { ...fold(c, cal, now), status: 'stopped', dueAt: c.status === 'running' ? c.dueAt : null, warnAt: null }
 }
 
-/** A met or stopped clock measures again from where it was (a resolved ticket reopened). */
-export function reopenClock(c: SlaClock, cal: BusinessCalendar | null, now: number, paused = false): SlaClock {
+/**
+ * A met or stopped clock measures again from where it was (a resolved ticket reopened, a policy
+ * applying again), under `target` when given (consumed time carries over, as in re-targeting).
+ */
+export function reopenClock(c: SlaClock, cal: BusinessCalendar | null, now: number, paused = false, target?: ClockTarget): SlaClock {
   if (c.status === 'running' || c.status === 'paused') return c
-  return schedule({ ...c, status: paused ? 'paused' : 'running', runningSince: paused ? null : now, metAt: null }, cal)
+  return schedule({ ...c, ...target, status: paused ? 'paused' : 'running', runningSince: paused ? null : now, metAt: null }, cal)
 }
 
 /**

@@ -14,7 +14,7 @@ import { enqueue } from '../outbox/outbox.service.ts'
 import { findAttachment, type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
 import { type EventInput, recordEvents, requestChannel } from './events.ts'
 import { SEARCH_TEXT_MAX } from './intake.service.ts'
-import { applyClockChange, loadPolicy } from './sla.service.ts'
+import { applyClockChange, isDone, loadClocks, loadPolicy, owedOf } from './sla.service.ts'
 import type { Message } from './tickets.schemas.ts'
 import { allStates, findTicket } from './tickets.repo.ts'
 import { visibleTicket } from './tickets.service.ts'
@@ -109,7 +109,9 @@ export async function addMessage(deps: Deps, principal: Principal | SystemAuthor
         if (reopen) {
           Object.assign(set, { stateId: reopen.to.id, stateCategory: reopen.to.category, resolvedAt: null })
           events.push({ type: 'ticket.updated', field: 'state', old: reopen.from.key, new: reopen.to.key, reason: 'the customer replied' })
-          const resumed = await applyClockChange(tx, t.id, { kind: 'category', from: category, to: reopen.to.category }, policy, policy, t.priority, now)
+          const clocks = await loadClocks(tx, t.id)
+          const owed = isDone(category) ? await owedOf(tx, t, clocks) : undefined
+          const resumed = await applyClockChange(tx, t.id, { kind: 'category', from: category, to: reopen.to.category, owed }, policy, policy, t.priority, now, clocks)
           events.push(...resumed.events)
           category = reopen.to.category
         }

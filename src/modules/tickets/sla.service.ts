@@ -23,7 +23,7 @@ import {
 import { selectPolicy, type TicketFacts, type TrailEntry } from '../../lib/sla-selection.ts'
 import { compiledCalendar } from '../calendars/calendars.service.ts'
 import { findActiveSlaPolicies, type SlaPolicyRow } from '../sla-policies/sla-policies.repo.ts'
-import type { EventInput } from './events.ts'
+import { type EventInput, slaEvents } from './events.ts'
 
 /**
  * The database side of SLA clocks: which policy applies, the clock rows, and the ticket columns
@@ -168,28 +168,124 @@ export function toClock(r: ClockRow): SlaClock & { cycle: number; policyId: stri
 export const loadClocks = async (db: Db, ticketId: string) =>
   (await db.select().from(ticketSlaClocks).where(eq(ticketSlaClocks.ticketId, ticketId))).map(toClock)
 
+/**
+ * Why a clock stopped: the `reason` of its `sla.stopped` event. `no_policy` (no policy applies to
+ * the ticket any more) and `no_target` (its policy sets none for this clock at its priority) mean
+ * nothing measures the clock: it runs again when a policy sets it a target while the ticket is
+ * open. A clock stopped by a resolution, a closure or a merge ended with the work it measured.
+ */
+export type StopReason = 'no_policy' | 'no_target' | 'resolved' | 'closed' | 'merged'
+const LAPSED: readonly (string | null)[] = ['no_policy', 'no_target'] satisfies StopReason[]
+
+/** What the clocks need to know to run again under a policy: what the ticket still owes its customer. */
+export interface Owed {
+  /** A public agent reply was made: first response is no longer owed. */
+  firstResponded: boolean
+  lastAgentReplyAt: number | null
+  lastCustomerMessageAt: number | null
+  /** The clocks stopped for lack of a policy or target (`no_policy`, `no_target`), with the instant they stopped. */
+  lapsed: ReadonlyMap<ClockKind, number>
+}
+
+/** Nothing owed but a resolution: the clocks of a reopened ticket as they were before stop reasons existed. */
+const RESOLUTION_ONLY: Owed = { firstResponded: true, lastAgentReplyAt: null, lastCustomerMessageAt: null, lapsed: new Map() }
+
+/**
+ * What `ticket` owes, for a re-selection or a reopening. Why each stopped clock stopped is in the
+ * event log, read only when one is stopped.
+ */
+export async function owedOf(
+  db: Db,
+  ticket: { id: string; firstResponseAt: Date | null; lastAgentReplyAt: Date | null; lastCustomerMessageAt: Date | null },
+  rows: Awaited<ReturnType<typeof loadClocks>>,
+): Promise<Owed> {
+  const lapsed = new Map<ClockKind, number>()
+  if (rows.some((r) => r.status === 'stopped')) {
+    // The last stop of a clock says why it is stopped now: only a (recorded) restart undoes one.
+    const lastStop = new Map((await slaEvents(db, ticket.id)).filter((e) => e.type === 'sla.stopped').map((e) => [e.field, e]))
+    for (const r of rows) {
+      const e = lastStop.get(r.kind)
+      if (r.status === 'stopped' && e && LAPSED.includes(e.reason)) lapsed.set(r.kind, e.createdAt.getTime())
+    }
+  }
+  return {
+    firstResponded: ticket.firstResponseAt !== null,
+    lastAgentReplyAt: ms(ticket.lastAgentReplyAt),
+    lastCustomerMessageAt: ms(ticket.lastCustomerMessageAt),
+    lapsed,
+  }
+}
+
 /** What happens to a ticket that the clocks care about. */
 export type ClockChange =
   | { kind: 'created'; category: StateCategory }
   | { kind: 'agentReply' }
   | { kind: 'customerReply'; category: StateCategory }
-  | { kind: 'category'; from: StateCategory; to: StateCategory }
-  | { kind: 'facts'; category: StateCategory; firstResponded: boolean }
+  /** `owed` matters when the ticket reopens (from resolved or closed); without it only resolution runs again. */
+  | { kind: 'category'; from: StateCategory; to: StateCategory; owed?: Owed }
+  | { kind: 'facts'; category: StateCategory; owed: Owed }
   | { kind: 'merged' }
 
-type Clocks = Map<ClockKind, SlaClock & { cycle: number }>
+type Clocks = Map<ClockKind, SlaClock & { cycle: number; policyId?: string }>
+/** Why a clock changed, when its status alone does not say: the reason it stopped, or that it runs again after stopping for lack of a policy. */
+type Why = Map<ClockKind, StopReason | 'revived'>
 
 const active = (c: SlaClock | undefined) => c !== undefined && (c.status === 'running' || c.status === 'paused')
-const isDone = (cat: StateCategory) => cat === 'resolved' || cat === 'closed'
+export const isDone = (cat: StateCategory) => cat === 'resolved' || cat === 'closed'
 
 /** Applies one change to the clocks; `old` is the policy the clocks ran under, `next` the one that applies now. */
-function transition(clocks: Clocks, change: ClockChange, old: AppliedPolicy | null, next: AppliedPolicy | null, priority: TicketFacts['priority'], now: number): Clocks {
+function transition(
+  clocks: Clocks,
+  change: ClockChange,
+  old: AppliedPolicy | null,
+  next: AppliedPolicy | null,
+  priority: TicketFacts['priority'],
+  now: number,
+): { out: Clocks; why: Why } {
   const out: Clocks = new Map(clocks)
+  const why: Why = new Map()
   const set = (k: ClockKind, c: SlaClock, cycle?: number) => out.set(k, { ...c, cycle: cycle ?? out.get(k)?.cycle ?? 1 })
   const cal = next?.cal ?? old?.cal ?? null
+  const targetOf = (k: ClockKind) => next && clockTarget(next.policy, priority, k, next.cal, now)
   const start = (k: ClockKind, paused: boolean, cycle = 1) => {
-    const target = next && clockTarget(next.policy, priority, k, next.cal, now)
+    const target = targetOf(k)
     if (target) set(k, startClock(k, target, next!.cal, now, paused), cycle)
+  }
+  const stop = (k: ClockKind, c: SlaClock, reason: StopReason, stopCal = cal) => {
+    const stopped = stopClock(c, stopCal, now)
+    if (stopped !== c) why.set(k, reason)
+    set(k, stopped)
+  }
+  /**
+   * A policy applies to an open ticket: the clocks nothing measures run under it. One stopped for
+   * lack of a policy or target resumes with the time it had consumed (the time without one does
+   * not count); one that never ran starts now. First response only while no public agent reply was
+   * made; next response only while the customer waits for a reply after the first (the same wait
+   * resumes, a later one is a new cycle); resolution always. Clocks met, or stopped by a
+   * resolution, closure or merge, stay as they are.
+   */
+  const reinstate = (owed: Owed, paused: boolean) => {
+    for (const k of CLOCK_KINDS) {
+      const c = out.get(k)
+      const lapsedAt = owed.lapsed.get(k)
+      const target = targetOf(k)
+      if ((c && lapsedAt === undefined) || !target) continue
+      if (k === 'first_response' && owed.firstResponded) continue
+      if (k === 'next_response') {
+        const waiting = owed.firstResponded && owed.lastCustomerMessageAt !== null && owed.lastCustomerMessageAt > (owed.lastAgentReplyAt ?? Number.NEGATIVE_INFINITY)
+        if (!waiting) continue
+        // Answered since it stopped: the customer's newer message is a new wait.
+        if (c && owed.lastAgentReplyAt !== null && owed.lastAgentReplyAt >= lapsedAt!) {
+          start(k, paused, c.cycle + 1)
+          continue
+        }
+      }
+      if (!c) start(k, paused)
+      else {
+        set(k, reopenClock(c, next!.cal, now, paused, target))
+        why.set(k, 'revived')
+      }
+    }
   }
   switch (change.kind) {
     case 'created':
@@ -214,48 +310,61 @@ function transition(clocks: Clocks, change: ClockChange, old: AppliedPolicy | nu
     }
     case 'category': {
       const { from, to } = change
+      const reopening = isDone(from) && !isDone(to)
+      const owed = change.owed ?? RESOLUTION_ONLY
       for (const [k, c] of out) {
-        if (to === 'closed') set(k, stopClock(c, cal, now))
-        else if (to === 'resolved') set(k, k === 'resolution' ? meetClock(c, cal, now) : stopClock(c, cal, now))
-        else if (isDone(from) && k === 'resolution') set(k, reopenClock(c, cal, now, to === 'pending'))
-        else if (to === 'pending') set(k, pauseClock(c, cal, now))
+        if (to === 'closed') stop(k, c, 'closed')
+        else if (to === 'resolved') k === 'resolution' ? set(k, meetClock(c, cal, now)) : stop(k, c, 'resolved')
+        else if (reopening && k === 'resolution') {
+          if (owed.lapsed.has(k)) continue // reinstate decides
+          if (targetOf(k)) set(k, reopenClock(c, cal, now, to === 'pending'))
+          else {
+            // Reopened, but nothing sets it a target: it stays stopped, for lack of a policy now, so a later one revives it.
+            set(k, { ...c, status: 'stopped', runningSince: null, metAt: null, dueAt: null, warnAt: null })
+            why.set(k, next ? 'no_target' : 'no_policy')
+          }
+        } else if (to === 'pending') set(k, pauseClock(c, cal, now))
         else if (from === 'pending') set(k, resumeClock(c, cal, now))
       }
-      if (isDone(from) && !isDone(to) && !out.has('resolution')) start('resolution', to === 'pending')
+      if (reopening) reinstate(owed, to === 'pending')
       break
     }
     case 'facts':
       for (const k of CLOCK_KINDS) {
         const c = out.get(k)
-        const target = next && clockTarget(next.policy, priority, k, next.cal, now)
-        if (c && active(c)) {
-          if (target) set(k, retargetClock(c, target, old?.cal ?? null, next!.cal, now))
-          else set(k, stopClock(c, old?.cal ?? null, now))
-        } else if (!c && target && !isDone(change.category)) {
-          if (k === 'resolution' || (k === 'first_response' && !change.firstResponded)) start(k, change.category === 'pending')
-        }
+        const target = targetOf(k)
+        if (!c || !active(c)) continue
+        if (target) set(k, retargetClock(c, target, old?.cal ?? null, next!.cal, now))
+        else stop(k, c, next ? 'no_target' : 'no_policy', old?.cal ?? null)
       }
+      if (!isDone(change.category)) reinstate(change.owed, change.category === 'pending')
       break
     case 'merged':
-      for (const [k, c] of out) set(k, stopClock(c, cal, now))
+      for (const [k, c] of out) stop(k, c, 'merged')
       break
   }
-  return out
+  return { out, why }
 }
 
 const iso = (n: number | null) => (n === null ? null : new Date(n).toISOString())
 
-/** One event per clock whose status, cycle or due instant changed. */
-function diffEvents(before: Clocks, after: Clocks, now: number): EventInput[] {
+/**
+ * One event per clock whose status, cycle or due instant changed, or whose reason to be stopped did.
+ * A clock running again after stopping for lack of a policy `resumed` (`resumed_paused` while the
+ * ticket waits on the customer): it continues from the time it had consumed.
+ */
+function diffEvents(before: Clocks, after: Clocks, why: Why, now: number): EventInput[] {
   const events: EventInput[] = []
   for (const k of CLOCK_KINDS) {
     const a = before.get(k)
     const b = after.get(k)
     if (!b) continue
     const state = { status: b.status, dueAt: iso(b.dueAt), consumedSeconds: b.consumedSeconds, targetSeconds: b.targetSeconds, cycle: b.cycle }
+    const reason = why.get(k)
     let type: string | undefined
     if (!a || b.cycle !== a.cycle) type = b.status === 'paused' ? 'sla.started_paused' : 'sla.started'
-    else if (a.status !== b.status) {
+    else if (reason === 'revived') type = b.status === 'paused' ? 'sla.resumed_paused' : 'sla.resumed'
+    else if (a.status !== b.status || (b.status === 'stopped' && reason)) {
       type = { running: a.status === 'paused' ? 'sla.resumed' : 'sla.reopened', paused: 'sla.paused', met: 'sla.met', stopped: 'sla.stopped' }[b.status]
     } else if (a.dueAt !== b.dueAt || a.targetSeconds !== b.targetSeconds) type = 'sla.retargeted'
     if (!type) continue
@@ -264,6 +373,7 @@ function diffEvents(before: Clocks, after: Clocks, now: number): EventInput[] {
       field: k,
       old: a ? { status: a.status, dueAt: iso(a.dueAt), consumedSeconds: a.consumedSeconds, targetSeconds: a.targetSeconds } : null,
       new: type === 'sla.met' ? { ...state, breached: isBreached(b, now) } : state,
+      ...(type === 'sla.stopped' && reason !== 'revived' ? { reason } : {}),
     })
   }
   return events
@@ -298,7 +408,7 @@ export function planClockChange(
   now: Date,
 ): ClockPlan {
   const before: Clocks = new Map(rows.map((c) => [c.kind, c]))
-  const after = transition(before, change, old, next, priority, now.getTime())
+  const { out: after, why } = transition(before, change, old, next, priority, now.getTime())
   const changed = [...after.values()].filter((c) => {
     const b = before.get(c.kind)
     return !b || JSON.stringify({ ...b, policyId: undefined }) !== JSON.stringify(c)
@@ -307,13 +417,16 @@ export function planClockChange(
   const all = [...after.values()]
   const dueOf = (k: ClockKind) => date(after.get(k)?.dueAt ?? null)
   return {
-    rows:
-      changed.length && policyId
-        ? changed.map((c) => ({
+    // A ticket without a policy keeps each clock's last one (a clock stopped at its reopening).
+    rows: changed.flatMap((c) => {
+      const clockPolicyId = policyId ?? c.policyId
+      return clockPolicyId
+        ? [
+            {
             ticketId,
             kind: c.kind,
             status: c.status,
-            policyId,
+            policyId: clockPolicyId,
             measure: c.measure,
             targetSeconds: c.targetSeconds,
             warnSeconds: c.warnSeconds,
@@ -327,8 +440,10 @@ export function planClockChange(
             breachedForDueAt: date(c.breachedForDueAt),
             cycle: c.cycle,
             updatedAt: now,
-          }))
-        : [],
+            },
+          ]
+        : []
+    }),
     columns: {
       slaPolicyId: next?.policy.id ?? null,
       firstResponseDueAt: dueOf('first_response'),
@@ -337,7 +452,7 @@ export function planClockChange(
       nextDueAt: date(nextDueAt(all)),
       nextSlaEventAt: date(nextSlaEventAt(all)),
     },
-    events: diffEvents(before, after, now.getTime()),
+    events: diffEvents(before, after, why, now.getTime()),
   }
 }
 

@@ -194,10 +194,19 @@ const ClockView = Type.Object({
   timeline: Type.Array(
     Type.Object({
       at: DateTime(),
-      event: Type.String({ description: 'started, started_paused, paused, resumed, reopened, retargeted, met or stopped' }),
+      event: Type.String({
+        description:
+          'started, started_paused, paused, resumed, resumed_paused (running again, but paused: the ticket waits on the customer), reopened, retargeted, met or stopped',
+      }),
       dueAt: Nullable(DateTime()),
       consumedSeconds: Type.Integer(),
       breached: Type.Optional(Type.Boolean()),
+      reason: Type.Optional(
+        Type.String({
+          description:
+            'why a clock stopped: no_policy (no policy applies to the ticket) or no_target (its policy sets no target for this clock at its priority), after which it resumes when a policy sets it one while the ticket is open; resolved, closed or merged: it ended with the work (reopening a ticket measures its resolution again)',
+        }),
+      ),
       actor: Type.String(),
     }),
   ),

@@ -1,6 +1,7 @@
 import { and, eq, notLike, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import type { Channel } from '../../db/schema/directory.ts'
+import type { StateCategory } from '../../db/schema/ticket-config.ts'
 import { agents, contracts, messageAttachments, queues, teams, ticketEvents, ticketMessages, tickets, ticketTypes } from '../../db/schema/index.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError, type FieldError, notFound } from '../../lib/errors.ts'
@@ -14,7 +15,7 @@ import { enqueue } from '../outbox/outbox.service.ts'
 import type { IncomingFile } from './attachments.ts'
 import { billableOf, foreignRefs, intakeConfig, intakeTicket } from './intake.service.ts'
 import { searchDocumentText } from './search.service.ts'
-import { applyClockChange, type ClockChange, loadClocks, loadPolicy, policySelectedEvent, selectFor, type TicketTrailEntry } from './sla.service.ts'
+import { applyClockChange, type ClockChange, isDone, loadClocks, loadPolicy, owedOf, policySelectedEvent, selectFor, type TicketTrailEntry } from './sla.service.ts'
 import * as repo from './tickets.repo.ts'
 import type { CreateTicket, ListTicketsQuery, MergeTicket, Ticket, TicketSla, UpdateTicket } from './tickets.schemas.ts'
 
@@ -203,7 +204,7 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
       events.push({ type: 'ticket.updated', field: 'billable', old: t.billable, new: billable, reason: type ? `follows the ticket type ${type.name}` : `follows the queue ${queue!.name}` })
     }
   }
-  const changes: ClockChange[] = []
+  let categoryChange: { from: StateCategory; to: StateCategory } | undefined
   let stateChange: { from: string; to: string; fromCategory: string; category: string } | undefined
   if (patch.state !== undefined) {
     const states = await repo.allStates(tx)
@@ -218,20 +219,26 @@ export async function applyTicketPatch(tx: Db, t: repo.TicketRow, actor: Actor, 
     if (to.category !== 'resolved' && to.category !== 'closed') Object.assign(set, { resolvedAt: null, closedAt: null })
     events.push({ type: 'ticket.updated', field: 'state', old: from.key, new: to.key })
     if (from.key !== to.key) stateChange = { from: from.key, to: to.key, fromCategory: from.category, category: to.category }
-    if (from.category !== to.category) changes.push({ kind: 'category', from: from.category, to: to.category })
+    if (from.category !== to.category) categoryChange = { from: from.category, to: to.category }
   }
   const old = await loadPolicy(tx, t.slaPolicyId)
   let next = old
   const merged = { ...t, ...set } as repo.TicketRow
-  if (Object.keys(set).some((k) => SLA_FIELDS.includes(k))) {
+  const reselect = Object.keys(set).some((k) => SLA_FIELDS.includes(k))
+  if (reselect) {
     const terms = await contractTerms(tx, t.contractId)
     const selected = await selectFor(tx, factsOf(merged, terms.planId), terms.slaPolicyId)
     next = selected.applied
-    changes.unshift({ kind: 'facts', category: t.stateCategory, firstResponded: t.firstResponseAt !== null })
     if (next?.policy.id !== old?.policy.id) events.push(policySelectedEvent(old, next, selected.selection.trail))
   }
   if (!events.length) return t
   let clocks = await loadClocks(tx, t.id)
+  // Re-selection and reopening bring back the clocks that stopped for lack of a policy: they need what the ticket still owes.
+  const reopening = categoryChange !== undefined && isDone(categoryChange.from) && !isDone(categoryChange.to)
+  const owed = reselect || reopening ? await owedOf(tx, t, clocks) : undefined
+  const changes: ClockChange[] = []
+  if (reselect && owed) changes.push({ kind: 'facts', category: t.stateCategory, owed })
+  if (categoryChange) changes.push({ kind: 'category', ...categoryChange, owed })
   for (const [i, change] of changes.entries()) {
     const out = await applyClockChange(tx, t.id, change, i === 0 ? old : next, next, merged.priority, now, clocks)
     Object.assign(set, out.columns)
@@ -394,6 +401,7 @@ export async function getTicketSla(deps: Deps, principal: Principal, id: string)
             dueAt: n.dueAt ?? null,
             consumedSeconds: n.consumedSeconds ?? 0,
             ...(n.breached === undefined ? {} : { breached: n.breached }),
+            ...(e.reason === null ? {} : { reason: e.reason }),
             actor: e.actor,
           }
         }),

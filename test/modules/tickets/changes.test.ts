@@ -1,7 +1,6 @@
 import t from 'tap'
-import { seedTicketStates } from '../../../src/db/seed-defaults.ts'
 import { downloadAttachment } from '../../../src/modules/tickets/messages.service.ts'
-import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
+import { apiDesk } from '../../helpers/api-desk.ts'
 import { makeContact, makeOrganization } from '../../helpers/factories.ts'
 
 /**
@@ -24,16 +23,7 @@ type Ev = { type: string; field: string | null; old: unknown; new: unknown; reas
 type Trail = { policyId: string; outcome: string; reason: string }
 
 t.test('ticket changes', async (t) => {
-  const clock = fixedClock(MONDAY_10)
-  const ctx = await buildTestApp(t, { clock, config: { ACCESS_TOKEN_TTL_SECONDS: 365 * 86_400 } })
-  await seedTicketStates(ctx.deps.db)
-  const admin = await ctx.adminToken()
-  const agent = (await ctx.login('agent')).token
-  const ok = async (res: Awaited<ReturnType<typeof ctx.as>>, code = 200) => {
-    if (res.statusCode !== code) throw new Error(`${res.statusCode}: ${res.body}`)
-    return res.json()
-  }
-  const post = async (url: string, payload: Record<string, unknown>, token = admin) => ok(await ctx.as(token, { method: 'POST', url, payload }), 201)
+  const { clock, ctx, admin, agent, ok, post } = await apiDesk(t, MONDAY_10)
   const patch = async (id: string, at: string, payload: Record<string, unknown>, token = agent) => {
     clock.set(at)
     return ok(await ctx.as(token, { method: 'PATCH', url: `/v1/tickets/${id}`, payload }))
@@ -107,7 +97,7 @@ t.test('ticket changes', async (t) => {
     t.match(stopped, { policy: null, selectedAt: '2026-01-20T09:30:00.000Z', selection: [], reselection: { policy: null, differs: false } })
     for (const c of stopped.clocks) {
       t.match(c, { status: 'stopped', consumedSeconds: 3.5 * 3600, breached: false }, `${c.kind}: stopped with its consumed time`)
-      t.equal(c.timeline.at(-1).event, 'stopped')
+      t.match(c.timeline.at(-1), { event: 'stopped', reason: 'no_policy' }, `${c.kind}: stopped for lack of a policy`)
     }
     clock.set('2026-01-21T12:00:00+02:00')
     const later = await get(`/v1/tickets/${tk.id}/sla`)
