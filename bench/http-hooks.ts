@@ -8,13 +8,13 @@
  * Runs `rounds` pairs (hello-world, then the app) and reports the median of the pairs' ratios:
  * on the 2-core machine a single pair's hello-world figure moved by a factor of two between runs.
  *
- *   npm run bench -- http-hooks [seconds=6] [rounds=3]
+ *   npm run bench -- http-hooks [seconds=6] [rounds=5]
  */
 import { createBenchDatabase } from './_fixtures.ts'
 import { cpuPerOp, fmt, httpLoad, median, printResult, startChildServer } from './_lib.ts'
 
 const seconds = Number(process.argv[2] ?? 6)
-const rounds = Number(process.argv[3] ?? 3)
+const rounds = Number(process.argv[3] ?? 5)
 const connections = 16
 
 const hello = await startChildServer('hello')

@@ -9,14 +9,14 @@
  *
  * At 8 and 32 connections. Targets: throughput ≥ 50 % of bare (aim 65 %), p99 ≤ 2.5 × bare p99.
  *
- *   npm run bench -- tickets-create [seconds]
+ *   npm run bench -- tickets-create [seconds=10] [rounds=5]
  */
 import pg from 'pg'
 import { cpuPerOp, fmt, httpLoad, median, percentile, printResult, startChildServer } from './_lib.ts'
 import { apiClient, createBenchDatabase, seedTicketWorld, type TicketWorld, timedLoop } from './_fixtures.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
-const ROUNDS = Number(process.argv[3] ?? 3)
+const ROUNDS = Number(process.argv[3] ?? 5)
 const LEVELS = [8, 32]
 
 const SUBJECT = 'Invoice printing fails with error 42'
