@@ -59,9 +59,10 @@ async function main() {
   const deps = { db: database.db, config, clock: systemClock }
   const s3 = s3ClientFor(config)
   if (s3) {
-    // Said at start, not at the first upload: a wrong key or bucket is a setup mistake. Not fatal:
-    // the store may be down for a moment, and everything but files works without it.
-    await s3.checkBucket().then(
+    // Said at start, not at the first upload: a wrong key or bucket is a setup mistake. Not awaited
+    // and not fatal: an unreachable store takes three timed-out attempts to say so, the store may be
+    // down for a moment, and everything but files works without it.
+    void s3.checkBucket().then(
       () => log.info({ endpoint: config.S3_ENDPOINT, bucket: config.S3_BUCKET, writes: config.BLOB_STORE === 's3' }, 'S3 blob store reachable'),
       (err) => log.error({ err }, 'the S3 blob store cannot be used: uploads and mail intake fail until it can'),
     )

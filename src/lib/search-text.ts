@@ -23,3 +23,17 @@ const SHORT_I = /и\u0306/g
 /** Combining Diacritical Marks: the accents of Latin, Cyrillic and Greek letters after NFKD. */
 const DIACRITICS = /[\u0300-\u036f]/g
 const D_STROKE = /[đð]/g
+
+/** How much of one message (or subject) goes into a search document: any real message, bounded for pasted logs. */
+export const SEARCH_TEXT_MAX = 100_000
+
+/**
+ * The first SEARCH_TEXT_MAX characters of one text, counted in code points as PostgreSQL's `left()`
+ * counts them: every write path (intake, a new message, a rebuild in SQL) cuts each text alike.
+ */
+export function searchPart(text: string): string {
+  if (text.length <= SEARCH_TEXT_MAX) return text
+  let end = 0
+  for (let n = 0; n < SEARCH_TEXT_MAX && end < text.length; n++) end += (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1
+  return text.slice(0, end)
+}

@@ -18,7 +18,7 @@ export interface FakeS3 {
   requests: { method: string; path: string; status: number }[]
   /** The next `n` requests answer `status` (and an S3 error code) without doing anything. */
   failNext(n: number, status: number, code?: string): void
-  /** While set, requests get no answer at all (a hung store). */
+  /** While set, requests get no answer (a hung store); clearing it answers those still waiting. */
   hang: boolean
   close(): Promise<void>
 }
@@ -64,12 +64,14 @@ export async function startFakeS3(opts: { buckets?: string[]; region?: string } 
   const requests: FakeS3['requests'] = []
   let failures: { n: number; status: number; code: string } = { n: 0, status: 0, code: '' }
   const state = { hang: false }
+  const held: (() => void)[] = []
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      if (state.hang) return
+    req.on('end', () => (state.hang ? held.push(handle) : handle()))
+    const handle = () => {
+      if (res.destroyed) return
       const body = Buffer.concat(chunks)
       const [rawPath = '/', query] = (req.url ?? '/').split('?') as [string, string?]
       const answer = (status: number, payload?: Buffer | string, headers: Record<string, string | number> = {}) => {
@@ -128,7 +130,7 @@ export async function startFakeS3(opts: { buckets?: string[]; region?: string } 
         default:
           return fail(405, 'MethodNotAllowed')
       }
-    })
+    }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -144,6 +146,7 @@ export async function startFakeS3(opts: { buckets?: string[]; region?: string } 
     },
     set hang(v: boolean) {
       state.hang = v
+      if (!v) for (const handle of held.splice(0)) handle()
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { freePort, startServer, waitForHttp, waitForOutput } from '../helpers/process.ts'
+import { s3Config, startFakeS3 } from '../helpers/s3-server.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
 const baseEnv = (dataDir: string, port: number) => ({
@@ -59,6 +60,27 @@ t.test('the service starts on the embedded database, guards its data directory a
   t.equal(await server.exited, 0, 'SIGTERM ends the process cleanly')
   t.match(server.output(), /stopped/)
   t.notMatch(server.output(), /a long enough password/, 'passwords never reach the log')
+})
+
+t.test('BLOB_STORE=s3: the start checks the bucket without waiting for it, and logs what it found', async (t) => {
+  const s3 = await startFakeS3()
+  t.teardown(() => s3.close())
+  const dataDir = tempDir(t, 'deskledger-server-s3-')
+  const port = await freePort()
+  s3.hang = true
+  const env = Object.fromEntries(Object.entries(s3Config(s3, { S3_TIMEOUT_MS: 60_000 })).map(([k, v]) => [k, String(v)]))
+  const server = startServer({ ...baseEnv(dataDir, port), ...env })
+  t.teardown(() => {
+    server.child.kill('SIGKILL')
+  })
+  const ready = await waitForHttp(`http://127.0.0.1:${port}/ready`, 150_000)
+  t.equal(ready.status, 200, 'ready while the store has not answered')
+  t.notMatch(server.output(), /S3 blob store/, 'the check is still waiting')
+  s3.hang = false
+  t.match(await waitForOutput(server, /S3 blob store reachable/), /"bucket":"deskledger"/)
+  t.notMatch(server.output(), env.S3_SECRET_ACCESS_KEY!, 'the secret never reaches the log')
+  server.child.kill('SIGTERM')
+  t.equal(await server.exited, 0)
 })
 
 t.test('with the scheduler on, the process runs the jobs and lists their runs', async (t) => {

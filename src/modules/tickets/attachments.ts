@@ -2,10 +2,10 @@ import { and, eq } from 'drizzle-orm'
 import sanitizeHtml from 'sanitize-html'
 import type { Config } from '../../config.ts'
 import type { Db } from '../../db/client.ts'
-import { messageAttachments } from '../../db/schema/index.ts'
+import { blobs, messageAttachments } from '../../db/schema/index.ts'
 import { AppError, type FieldError } from '../../lib/errors.ts'
 import { detectContentType, filenameFault, sanitizeFilename } from '../../lib/files.ts'
-import type { BlobStore } from '../blobs/blob-store.ts'
+import type { BlobStore, StagedBlob } from '../blobs/blob-store.ts'
 
 /** A file as a channel received it: the API's multipart part, a mail attachment. */
 export interface IncomingFile {
@@ -61,14 +61,22 @@ export async function prepareFiles(limits: Limits, files: readonly IncomingFile[
   return out
 }
 
-/** Stores the bodies (content-addressed, in the caller's transaction) and the attachment rows. */
-export async function storeFiles(tx: Db, store: BlobStore, ticketId: string, messageId: string, files: readonly PreparedFile[], now: Date) {
+export type StagedFile = PreparedFile & { blob: StagedBlob }
+
+/**
+ * Hands the bodies to the blob store (content-addressed; all at once): call it before opening the
+ * transaction that will reference them, so a store outside the database (S3, a shared directory)
+ * is never written while a connection and the ticket's lock are held.
+ */
+export const stageFiles = (store: BlobStore, files: readonly PreparedFile[]): Promise<StagedFile[]> =>
+  Promise.all(files.map(async (f) => ({ ...f, blob: await store.stage(f.bytes) })))
+
+/** The blob rows (for bytes already staged) and the attachment rows, in the caller's transaction. */
+export async function storeFiles(tx: Db, ticketId: string, messageId: string, files: readonly StagedFile[], now: Date) {
   if (!files.length) return []
-  const rows = []
-  for (const f of files) {
-    const { hash, size } = await store.put(tx, f.bytes)
-    rows.push({ messageId, ticketId, blobHash: hash, filename: f.filename, contentType: f.contentType, size, inline: f.inline, contentId: f.contentId, createdAt: now })
-  }
+  const blobRows = [...new Map(files.map((f) => [f.blob.hash, f.blob.row])).values()]
+  await tx.insert(blobs).values(blobRows).onConflictDoNothing()
+  const rows = files.map((f) => ({ messageId, ticketId, blobHash: f.blob.hash, filename: f.filename, contentType: f.contentType, size: f.blob.size, inline: f.inline, contentId: f.contentId, createdAt: now }))
   return tx.insert(messageAttachments).values(rows).returning()
 }
 

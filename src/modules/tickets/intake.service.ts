@@ -10,12 +10,12 @@ import type { Deps } from '../../deps.ts'
 import { configCache } from '../../lib/config-cache.ts'
 import { AppError, type FieldError } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
-import { foldSearchText } from '../../lib/search-text.ts'
+import { foldSearchText, searchPart } from '../../lib/search-text.ts'
 import { missingDescriptionFields } from '../../lib/ticket-description.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { checkIntake, type IntakeDecision, type IntakeRefusal } from '../contracts/intake-gate.ts'
 import { outboxRows } from '../outbox/outbox.service.ts'
-import { type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
+import { type IncomingFile, prepareFiles, sanitizeBody, stageFiles, storeFiles, textOfHtml } from './attachments.ts'
 import { type Actor, actorKey, type EventInput, eventRows, eventsInsert } from './events.ts'
 import { planClockChange, policySelectedEvent, selectFor } from './sla.service.ts'
 import type { TicketRow } from './tickets.repo.ts'
@@ -76,8 +76,6 @@ function firstMessageText(d: TicketDescriptionDoc, html: string | undefined, sub
   return parts.filter(Boolean).join('\n\n') || subject
 }
 
-/** Search document size cap: enough for any real message, bounded for pasted logs. */
-export const SEARCH_TEXT_MAX = 100_000
 
 /**
  * The one intake path of every channel (API, mail, recurring tickets): requester → contact →
@@ -92,9 +90,6 @@ export const SEARCH_TEXT_MAX = 100_000
  * priority normal; the state is the default state (category new).
  */
 export async function intakeTicket(deps: Deps, tx: Db | undefined, input: IntakeInput): Promise<TicketRow> {
-  // Without files the writes are one statement, atomic on its own: no BEGIN/COMMIT round trips.
-  // Files are written by the blob store in statements of their own, so those need the transaction.
-  if (!tx && input.attachments?.length) return deps.db.transaction((t) => intakeTicket(deps, t, input))
   const db = tx ?? deps.db
   const at = input.at
   const req = 'contactId' in input.requester ? { contactId: input.requester.contactId } : { email: input.requester.email }
@@ -127,10 +122,10 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   errors.push(...(await foreignRefs(db, organizationId, input)))
   if (errors.length) throw new AppError('REFERENCE_NOT_FOUND', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors })
 
-  const files = await prepareFiles(deps.config, input.attachments ?? [])
+  const prepared = await prepareFiles(deps.config, input.attachments ?? [])
   const description: TicketDescriptionDoc = input.description ?? {}
   if (type) {
-    const missing = missingDescriptionFields(type, description, { hasImage: files.some((f) => f.contentType.startsWith('image/')) })
+    const missing = missingDescriptionFields(type, description, { hasImage: prepared.some((f) => f.contentType.startsWith('image/')) })
     if (missing.length) {
       throw new AppError('UNPROCESSABLE', `the ticket type ${type.name} requires ${missing.join(', ')}`, {
         errors: missing.map((f) => refField(f === 'screenshot' ? 'attachments' : `description.${f}`, f === 'screenshot' ? 'attach a screenshot (an image)' : 'is required by the ticket type')),
@@ -138,6 +133,11 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     }
   }
   if (!state) throw new AppError('CONFLICT', 'no default ticket state is configured; create a state of category new first')
+
+  // Every check has passed: the bytes go to the blob store now, before any transaction of ours, so
+  // a slow store (S3) holds no connection and no lock (a rollback may leave unreferenced bytes,
+  // never a row without bytes). Inside a caller's transaction (mail) they are staged there.
+  const files = await stageFiles(blobStoreFor(deps.config), prepared)
 
   const priority = input.priority ?? 'normal'
   const facts = {
@@ -153,7 +153,7 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   const { applied, selection } = await selectFor(db, facts, contractPolicyId)
   const bodyHtml = input.bodyHtml ? sanitizeBody(input.bodyHtml) : null
   const bodyText = firstMessageText(description, bodyHtml ?? undefined, input.subject)
-  const searchText = foldSearchText(`${input.subject}\n${bodyText}`.slice(0, SEARCH_TEXT_MAX))
+  const searchText = foldSearchText(`${input.subject}\n${searchPart(bodyText)}`)
 
   // Ids are made here so the clocks, the ticket's SLA columns, the first message, the events and
   // the outbox row can be written without reading anything back: all of it is one statement, the
@@ -218,8 +218,11 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   // Only the number comes back: everything else is what was just written. Returning the whole
   // row (46 columns, the search document among them) cost the server its output and this process
   // the decoding, a tenth of a create's CPU.
-  const [created] = await preparedQuery(db, also ? 'intake+also' : 'intake', b, (h) =>
-    h
+  // Without files the writes are one statement, atomic on its own: no BEGIN/COMMIT round trips.
+  // The files' rows are statements of their own, so with files the writes are a transaction.
+  const write = (w: Db) =>
+    preparedQuery(w, also ? 'intake+also' : 'intake', b, (h) =>
+      h
       .with(
         ...writeCtes(h, [
           // A new ticket's clocks and outbox row cannot meet existing rows: plain inserts, not the
@@ -234,7 +237,16 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
       .insert(tickets)
       .values({ ...ticketRow, search: sql`to_tsvector('simple', ${search})` })
       .returning({ number: tickets.number }),
-  )
+    )
+  const [created] =
+    tx || !files.length
+      ? await write(db)
+      : await deps.db.transaction(async (t) => {
+          const rows = await write(t)
+          await storeFiles(t, ticketId, messageId, files, at)
+          return rows
+        })
+  if (tx && files.length) await storeFiles(tx, ticketId, messageId, files, at)
   const ticket: TicketRow = {
     ...values,
     number: created!.number,
@@ -247,7 +259,6 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
     mergedIntoId: null,
     version: 1,
   }
-  await storeFiles(db, blobStoreFor(deps.config), ticketId, messageId, files, at)
   return ticket
 }
 

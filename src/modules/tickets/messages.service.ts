@@ -8,12 +8,11 @@ import type { Deps } from '../../deps.ts'
 import { AppError, notFound } from '../../lib/errors.ts'
 import { decodeCursor, type Page, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../lib/principal.ts'
-import { foldSearchText } from '../../lib/search-text.ts'
+import { foldSearchText, searchPart } from '../../lib/search-text.ts'
 import { blobStoreFor } from '../blobs/blob-store.ts'
 import { enqueue } from '../outbox/outbox.service.ts'
-import { findAttachment, type IncomingFile, prepareFiles, sanitizeBody, storeFiles, textOfHtml } from './attachments.ts'
+import { findAttachment, type IncomingFile, prepareFiles, type StagedFile, sanitizeBody, stageFiles, storeFiles, textOfHtml } from './attachments.ts'
 import { type EventInput, recordEvents, requestChannel } from './events.ts'
-import { SEARCH_TEXT_MAX } from './intake.service.ts'
 import { applyClockChange, isDone, loadClocks, loadPolicy, owedOf } from './sla.service.ts'
 import type { Message } from './tickets.schemas.ts'
 import { allStates, findTicket } from './tickets.repo.ts'
@@ -89,6 +88,13 @@ export async function addMessage(deps: Deps, principal: Principal | SystemAuthor
       : principal.kind === 'contact'
         ? { authorKind: 'contact' as const, authorContactId: principal.id }
         : { authorKind: 'system' as const }
+  // The bytes go to the blob store before the transaction, so a slow store (S3) holds no connection
+  // and no lock on the ticket; only for someone who may write here (checked again, locked, below).
+  let staged: StagedFile[] = []
+  if (files.length) {
+    if (principal.kind !== 'system') await visibleTicket(deps.db, principal, ticketId)
+    staged = await stageFiles(blobStoreFor(deps.config), files)
+  }
   return deps.db.transaction(async (tx) => {
     const t = principal.kind === 'system' ? await findTicket(tx, ticketId, true) : await visibleTicket(tx, principal, ticketId, true)
     if (!t) throw notFound('ticket', ticketId)
@@ -97,7 +103,7 @@ export async function addMessage(deps: Deps, principal: Principal | SystemAuthor
       .insert(ticketMessages)
       .values({ ticketId, visibility: input.visibility, ...author, createdBy: `${principal.kind}:${principal.id}`, channel, bodyText: text, bodyHtml: html, mailMessageId: input.mailMessageId ?? null, createdAt: now })
       .returning()
-    const stored = await storeFiles(tx, blobStoreFor(deps.config), ticketId, m!.id, files, now)
+    const stored = await storeFiles(tx, ticketId, m!.id, staged, now)
     const set: Partial<typeof tickets.$inferInsert> = {}
     const isPublic = input.visibility === 'public'
     const events: EventInput[] = [{ type: 'message.added', new: { messageId: m!.id, visibility: input.visibility, authorKind: author.authorKind, attachments: files.length } }]
@@ -125,7 +131,7 @@ export async function addMessage(deps: Deps, principal: Principal | SystemAuthor
         if (!t.firstResponseAt) set.firstResponseAt = now
       } else set.lastCustomerMessageAt = now
     }
-    const searchText = isPublic && text ? foldSearchText(text.slice(0, SEARCH_TEXT_MAX)) : ''
+    const searchText = isPublic && text ? foldSearchText(searchPart(text)) : ''
     await tx
       .update(tickets)
       .set({

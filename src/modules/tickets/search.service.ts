@@ -1,6 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { foldSearchText } from '../../lib/search-text.ts'
-import { SEARCH_TEXT_MAX } from './intake.service.ts'
+import { foldSearchText, SEARCH_TEXT_MAX } from '../../lib/search-text.ts'
 import * as repo from './tickets.repo.ts'
 
 const documentText = (subject: string, s: repo.SearchSource) => foldSearchText([subject, s.merged, s.messages].filter(Boolean).join('\n'))

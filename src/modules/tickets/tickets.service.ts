@@ -306,10 +306,22 @@ export async function mergeTicket(deps: Deps, principal: Principal, id: string, 
       .where(and(eq(ticketEvents.ticketId, source.id), notLike(ticketEvents.type, 'sla.%')))
     const policy = await loadPolicy(tx, source.slaPolicyId)
     const clocks = await applyClockChange(tx, source.id, { kind: 'merged' }, policy, policy, source.priority, now)
+    // The target's document gains the source's as it stands; the source keeps what reindex-search
+    // would give it now that its messages are gone: its subject and those merged into it.
+    await tx
+      .update(tickets)
+      .set({
+        search: sql`${tickets.search} || (select source.search from tickets source where source.id = ${source.id})`,
+        version: sql`${tickets.version} + 1`,
+        updatedAt: now,
+      })
+      .where(eq(tickets.id, target.id))
+    const sourceText = await searchDocumentText(tx, source.id, source.subject)
     const [merged] = await tx
       .update(tickets)
       .set({
         ...clocks.columns,
+        search: sql`to_tsvector('simple', ${sourceText})`,
         mergedIntoId: target.id,
         stateId: closed.id,
         stateCategory: 'closed',
@@ -319,14 +331,6 @@ export async function mergeTicket(deps: Deps, principal: Principal, id: string, 
       })
       .where(eq(tickets.id, source.id))
       .returning(repo.TICKET_COLUMNS)
-    await tx
-      .update(tickets)
-      .set({
-        search: sql`${tickets.search} || (select source.search from tickets source where source.id = ${source.id})`,
-        version: sql`${tickets.version} + 1`,
-        updatedAt: now,
-      })
-      .where(eq(tickets.id, target.id))
     await recordEvents(tx, source.id, actor, channel, [{ type: 'ticket.merged', field: 'mergedIntoId', old: null, new: target.id }, ...clocks.events], now)
     await recordEvents(tx, target.id, actor, channel, [{ type: 'ticket.merged_from', new: { ticketId: source.id, number: source.number } }], now)
     return merged!

@@ -79,6 +79,18 @@ t.test('BLOB_STORE=s3: attachments and raw mail in an S3-compatible bucket', asy
     t.equal((await upload(other)).statusCode, 201, 'the retry succeeds once the store is back')
   })
 
+  t.test('a slow store holds no database connection or lock: the ticket takes other writes meanwhile', async (t) => {
+    s3.hang = true
+    const started = Date.now()
+    const slow = upload(Buffer.concat([PNG, Buffer.from(`slow ${Date.now()}`)]))
+    await new Promise((r) => setTimeout(r, 300))
+    const note = await ctx.as(token, { method: 'POST', url: `/v1/tickets/${ticketId}/messages`, payload: { visibility: 'internal', bodyText: 'while the upload waits' } })
+    t.equal(note.statusCode, 201)
+    t.ok(Date.now() - started < 1500, `a note on the same ticket went through while the upload waited (${Date.now() - started} ms)`)
+    s3.hang = false
+    t.equal((await slow).statusCode, 201, 'the upload completes on a later attempt')
+  })
+
   t.test('mail: 451 while the store is down, 250 once it is back; the retention purge deletes the object', async (t) => {
     const smtp = await startTestSmtp(t, ctx.deps, { router: routerFor(ctx.deps) })
     const raw = eml([`From: stranger@nowhere.test`, `To: ${queue.address}`, 'Subject: into quarantine', `Message-ID: <s3-${Date.now()}@nowhere.test>`], 'Hello.\n')

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import t, { type Test } from 'tap'
 import { foldSearchText } from '../../../src/lib/search-text.ts'
 import { reindexSearch } from '../../../src/modules/tickets/search.service.ts'
+import { SEARCH_TEXT_MAX } from '../../../src/lib/search-text.ts'
 import { buildTestApp, fixedClock } from '../../helpers/build-test-app.ts'
 import { makeDesk } from '../../helpers/desk.ts'
 import { typedWord } from '../../helpers/typed-words.ts'
@@ -78,6 +79,8 @@ t.test('search finds words as users of each language type them', async (t) => {
   // A merge appends the merged ticket's document; a later new subject keeps its subject.
   const merged = await ctx.as(admin, { method: 'POST', url: `/v1/tickets/${roCedilla}/merge`, payload: { targetId: roComma } })
   t.equal(merged.statusCode, 200, merged.body)
+  t.same(await found('sterge camp'), [roComma], 'its messages moved: only the target matches them, as after reindex-search')
+  t.same(await found('esuata'), [roCedilla, roComma].sort(), 'its subject is still its own')
   await patch(roComma, 'Ștergere în rețea: duplicat')
   t.same(await found('esuata'), [roCedilla, roComma].sort(), "the merged ticket's subject stays in the target's document")
   t.same(await found('sterge camp duplicat'), [roComma], "with the merged ticket's messages")
@@ -123,6 +126,21 @@ t.test('reindex-search rebuilds documents written before folding, and only those
   t.same(await found('stergere factura'), [a], "the merged ticket's message moved to the target")
   t.same(await found('tara cuvaj еж'), [fresh])
   t.same(await reindexSearch(ctx.deps.db, 2), { tickets: 3, rewritten: 0 }, 'a second run rewrites nothing')
+})
+
+t.test('every write path cuts long texts as a rebuild does: each text on its own, in code points', async (t) => {
+  const { ctx, admin, found, create } = await searchDesk(t)
+  // Texts of the most the API takes (100,000 characters, counted in code points) ending in a word.
+  // Emoji are no words and two UTF-16 units each: a cut counted in units, or one that counts the
+  // subject with the body, would lose that last word from the document but not from a rebuild.
+  const long = (word: string) => `${'😀'.repeat(SEARCH_TEXT_MAX - word.length - 1)} ${word}`
+  t.equal([...long('lastword')].length, SEARCH_TEXT_MAX)
+  const a = await create('Long log pasted', long('lastword'))
+  t.same(await found('lastword'), [a], 'the last word of a first message at the cap')
+  const reply = await ctx.as(admin, { method: 'POST', url: `/v1/tickets/${a}/messages`, payload: { visibility: 'public', bodyText: long('replyword') } })
+  t.equal(reply.statusCode, 201, reply.body)
+  t.same(await found('replyword'), [a], 'the last word of a reply at the cap')
+  t.same(await reindexSearch(ctx.deps.db), { tickets: 1, rewritten: 0 }, 'a rebuild writes the same document')
 })
 
 /** An app with a desk and an admin; `create` opens a ticket, `found` searches (ids sorted). */
