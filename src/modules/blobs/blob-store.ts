@@ -10,23 +10,22 @@ import { BlobStoreUnavailable, createS3Client, type S3Client } from './s3-client
 export const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
 /**
- * Where file bodies live, behind one small interface. `put` takes the caller's transaction:
- * with the PostgreSQL store the bytes commit or roll back with the message that references
- * them, so nothing is ever half-stored, and every instance sees them. The file-system and S3
- * stores write the bytes first (the file atomically, by rename; the object by one PUT) and record
- * them in the same transaction; a rolled-back transaction can leave unreferenced bytes, never a
- * reference without bytes.
+ * Where file bodies live, behind one small interface. `stage` hands the bytes to the store and
+ * `recordBlobs` writes their rows in the transaction that references them. With the PostgreSQL
+ * store the bytes are in the row, so they commit or roll back with the message, and every instance
+ * sees them. The file-system and S3 stores write the bytes when staged (the file atomically, by
+ * rename; the object by one PUT), before that transaction: a rolled-back transaction can leave
+ * unreferenced bytes, never a reference without bytes.
  *
  * A store writes where it is configured to, and reads wherever each blob's row says its bytes
  * are: switching BLOB_STORE keeps older blobs readable, as long as their store stays configured.
  */
 export interface BlobStore {
   readonly kind: BlobStorage
-  put(tx: Db, bytes: Buffer): Promise<{ hash: string; size: number }>
   /**
-   * `put` for a caller that writes the row with its own statement (mail intake's claim): bytes kept
-   * outside the database are written now, and `row` must be inserted (on conflict do nothing) in
-   * the transaction that references it.
+   * Bytes kept outside the database are written now; `row` must then be inserted (on conflict do
+   * nothing) in the transaction that references it: `recordBlobs`, or a statement of the caller's
+   * own (mail intake's claim).
    */
   stage(bytes: Buffer): Promise<StagedBlob>
   get(db: Db, hash: string): Promise<Buffer | undefined>
@@ -41,6 +40,15 @@ export interface StagedBlob {
   hash: string
   size: number
   row: typeof blobs.$inferInsert
+}
+
+/** The rows of staged blobs, in the caller's transaction; bytes already stored keep their row. */
+export async function recordBlobs(tx: Db, staged: readonly StagedBlob[]): Promise<void> {
+  if (!staged.length) return
+  await tx
+    .insert(blobs)
+    .values([...new Map(staged.map((b) => [b.hash, b.row])).values()])
+    .onConflictDoNothing()
 }
 
 /** Bytes kept outside PostgreSQL, by content hash. */
@@ -99,11 +107,6 @@ function blobStore(kind: BlobStorage, backends: Backends): BlobStore {
   return {
     kind,
     stage,
-    async put(tx, bytes) {
-      const staged = await stage(bytes)
-      await tx.insert(blobs).values(staged.row).onConflictDoNothing()
-      return { hash: staged.hash, size: staged.size }
-    },
     async get(db, hash) {
       const [row] = await db.select({ storage: blobs.storage, content: blobs.content }).from(blobs).where(eq(blobs.hash, hash))
       if (!row) return undefined

@@ -2,10 +2,10 @@ import { and, eq } from 'drizzle-orm'
 import sanitizeHtml from 'sanitize-html'
 import type { Config } from '../../config.ts'
 import type { Db } from '../../db/client.ts'
-import { blobs, messageAttachments } from '../../db/schema/index.ts'
+import { messageAttachments } from '../../db/schema/index.ts'
 import { AppError, type FieldError } from '../../lib/errors.ts'
 import { detectContentType, filenameFault, sanitizeFilename } from '../../lib/files.ts'
-import type { BlobStore, StagedBlob } from '../blobs/blob-store.ts'
+import { type BlobStore, recordBlobs, type StagedBlob } from '../blobs/blob-store.ts'
 
 /** A file as a channel received it: the API's multipart part, a mail attachment. */
 export interface IncomingFile {
@@ -74,8 +74,7 @@ export const stageFiles = (store: BlobStore, files: readonly PreparedFile[]): Pr
 /** The blob rows (for bytes already staged) and the attachment rows, in the caller's transaction. */
 export async function storeFiles(tx: Db, ticketId: string, messageId: string, files: readonly StagedFile[], now: Date) {
   if (!files.length) return []
-  const blobRows = [...new Map(files.map((f) => [f.blob.hash, f.blob.row])).values()]
-  await tx.insert(blobs).values(blobRows).onConflictDoNothing()
+  await recordBlobs(tx, files.map((f) => f.blob))
   const rows = files.map((f) => ({ messageId, ticketId, blobHash: f.blob.hash, filename: f.filename, contentType: f.contentType, size: f.blob.size, inline: f.inline, contentId: f.contentId, createdAt: now }))
   return tx.insert(messageAttachments).values(rows).returning()
 }

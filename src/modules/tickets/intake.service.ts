@@ -220,8 +220,8 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
   // the decoding, a tenth of a create's CPU.
   // Without files the writes are one statement, atomic on its own: no BEGIN/COMMIT round trips.
   // The files' rows are statements of their own, so with files the writes are a transaction.
-  const write = (w: Db) =>
-    preparedQuery(w, also ? 'intake+also' : 'intake', b, (h) =>
+  const write = async (w: Db) => {
+    const rows = await preparedQuery(w, also ? 'intake+also' : 'intake', b, (h) =>
       h
       .with(
         ...writeCtes(h, [
@@ -238,15 +238,10 @@ export async function intakeTicket(deps: Deps, tx: Db | undefined, input: Intake
       .values({ ...ticketRow, search: sql`to_tsvector('simple', ${search})` })
       .returning({ number: tickets.number }),
     )
-  const [created] =
-    tx || !files.length
-      ? await write(db)
-      : await deps.db.transaction(async (t) => {
-          const rows = await write(t)
-          await storeFiles(t, ticketId, messageId, files, at)
-          return rows
-        })
-  if (tx && files.length) await storeFiles(tx, ticketId, messageId, files, at)
+    await storeFiles(w, ticketId, messageId, files, at)
+    return rows
+  }
+  const [created] = tx || !files.length ? await write(db) : await deps.db.transaction(write)
   const ticket: TicketRow = {
     ...values,
     number: created!.number,

@@ -25,7 +25,6 @@ t.test('SMTP reply codes', async (t) => {
   const diskFull = () => Promise.reject(new Error('disk full (test)'))
   const flaky: BlobStore = {
     ...store,
-    put: async (tx, bytes) => (failBlobs ? diskFull() : store.put(tx, bytes)),
     stage: async (bytes) => (failBlobs ? diskFull() : store.stage(bytes)),
   }
   const smtp = await startTestSmtp(t, ctx.deps, { router, blobs: flaky })

@@ -3,11 +3,19 @@ import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { blobs } from '../../../src/db/schema/index.ts'
-import { blobStoreFor, fileSystemBlobStore, postgresBlobStore, s3BlobStore, sha256Hex } from '../../../src/modules/blobs/blob-store.ts'
+import { type BlobStore, blobStoreFor, fileSystemBlobStore, postgresBlobStore, recordBlobs, s3BlobStore, sha256Hex } from '../../../src/modules/blobs/blob-store.ts'
+import type { Db } from '../../../src/db/client.ts'
 import { createS3Client } from '../../../src/modules/blobs/s3-client.ts'
 import { buildTestApp, testConfig } from '../../helpers/build-test-app.ts'
 import { S3_TEST_CREDENTIALS, s3Config, startFakeS3 } from '../../helpers/s3-server.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+
+/** A blob stored as the services store one: staged, then its row in the caller's transaction. */
+async function put(store: BlobStore, tx: Db, bytes: Buffer) {
+  const staged = await store.stage(bytes)
+  await recordBlobs(tx, [staged])
+  return { hash: staged.hash, size: staged.size }
+}
 
 t.test('blob stores', async (t) => {
   const ctx = await buildTestApp(t)
@@ -25,14 +33,14 @@ t.test('blob stores', async (t) => {
       const hash = sha256Hex(bytes)
       await t.rejects(
         db.transaction(async (tx) => {
-          await store.put(tx, bytes)
+          await put(store, tx, bytes)
           throw new Error('rolled back')
         }),
       )
       t.same(await db.select().from(blobs).where(eq(blobs.hash, hash)), [], 'a rolled-back put leaves no reference')
       t.equal(await store.get(db, hash), undefined)
-      const a = await db.transaction((tx) => store.put(tx, bytes))
-      const b = await db.transaction((tx) => store.put(tx, bytes))
+      const a = await db.transaction((tx) => put(store, tx, bytes))
+      const b = await db.transaction((tx) => put(store, tx, bytes))
       t.same(a, { hash, size: bytes.length })
       t.same(b, a, 'stored once by content')
       t.same(await store.get(db, hash), bytes, 'byte for byte')
@@ -50,9 +58,9 @@ t.test('blob stores', async (t) => {
     const inS3 = Buffer.from(`kept in S3 ${Date.now()}`)
     const inPg = Buffer.from(`kept in PostgreSQL ${Date.now()}`)
     await db.transaction(async (tx) => {
-      await fileSystemBlobStore(dir).put(tx, onDisk)
-      await s3BlobStore(client).put(tx, inS3)
-      await postgresBlobStore().put(tx, inPg)
+      await put(fileSystemBlobStore(dir), tx, onDisk)
+      await put(s3BlobStore(client), tx, inS3)
+      await put(postgresBlobStore(), tx, inPg)
     })
     const now = blobStoreFor({ ...base, ...s3Config(s3) })
     t.equal(now.kind, 's3')
@@ -68,9 +76,9 @@ t.test('blob stores', async (t) => {
     const back = Buffer.from(`back ${Date.now()}`)
     const local = Buffer.from(`local ${Date.now()}`)
     await db.transaction(async (tx) => {
-      await store.put(tx, gone)
-      await store.put(tx, back)
-      await fileSystemBlobStore(dir).put(tx, local)
+      await put(store, tx, gone)
+      await put(store, tx, back)
+      await put(fileSystemBlobStore(dir), tx, local)
     })
     const hashes = [gone, back, local].map(sha256Hex)
     const rows = await db.select({ hash: blobs.hash, storage: blobs.storage }).from(blobs).where(eq(blobs.hash, hashes[0]!))

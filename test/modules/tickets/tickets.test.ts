@@ -181,7 +181,7 @@ t.test('tickets', async (t) => {
 
   t.test('a create failing at its last step, after its files are stored, leaves no ticket, message, event, outbox row, attachment or blob', async (t) => {
     // The last write of a create with files is the attachment rows' insert, after the ticket
-    // statement and the blob store's put: a trigger fails exactly that insert, once the rest is written.
+    // statement and the blob rows: a trigger fails exactly that insert, once the rest is written.
     await ctx.deps.db.execute(
       sql.raw(`create function fail_late() returns trigger language plpgsql as $$ begin
         raise exception 'injected late failure (ticket written: %, blob stored: %)',
